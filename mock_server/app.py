@@ -1,0 +1,78 @@
+"""The app factory: Connexion serving `openapi.yaml` (and the control API) over one tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.exceptions import ProblemException
+from connexion.middleware import MiddlewarePosition
+from connexion.resolver import Resolver
+from starlette.exceptions import HTTPException
+
+from mock_server.auth import bearer_handler_factory
+from mock_server.contract import CONTRACT_PATH, CONTROL_CONTRACT_PATH
+from mock_server.control import ControlApi
+from mock_server.errors import RiseError
+from mock_server.handlers import RiseApi
+from mock_server.http_errors import handle_http_exception, handle_rise_error
+from mock_server.middleware import BodyLimitMiddleware, VersionCheckMiddleware, VersionHeaderMiddleware
+from mock_server.seed import DEMO_SEED_PATH, load_seed_file
+from mock_server.tenant import Tenant
+from mock_server.validation import RiseJSONBodyValidator, RiseParameterValidator
+
+DEFAULT_API_KEY = "rise-mock-key"
+CONTROL_BASE_PATH = "/__mock"
+
+
+def _resolver(handlers: Mapping[str, Callable[..., Any]]) -> Resolver:
+    def resolve(operation_id: str) -> Callable[..., Any]:
+        return handlers[operation_id]
+
+    return Resolver(function_resolver=resolve)
+
+
+def create_app(
+    *,
+    seed: str | Path | None = None,
+    tenant: Tenant | None = None,
+    api_keys: Iterable[str] = (DEFAULT_API_KEY,),
+    base_url: str | None = None,
+    validate_responses: bool = False,
+) -> AsyncApp:
+    """A mock Rise tenant as an ASGI app.
+
+    `tenant` wins over `seed`; without either the demo tenant is served. `base_url` is what absolute URLs
+    in bodies start with; without it they use the address each request came to.
+    """
+    tenant = tenant if tenant is not None else Tenant(load_seed_file(seed or DEMO_SEED_PATH))
+    app = AsyncApp(
+        __name__,
+        specification_dir=str(CONTRACT_PATH.parent),
+        security_map={"bearer": bearer_handler_factory(api_keys)},
+        validator_map={"body": {"application/json": RiseJSONBodyValidator}, "parameter": RiseParameterValidator},
+    )
+    app.add_api(
+        CONTRACT_PATH.name,
+        resolver=_resolver(RiseApi(tenant, base_url).handlers()),
+        strict_validation=True,
+        validate_responses=validate_responses,
+        pythonic_params=True,
+        swagger_ui_options=None,
+    )
+    app.add_api(
+        CONTROL_CONTRACT_PATH.name,
+        base_path=CONTROL_BASE_PATH,
+        resolver=_resolver(ControlApi(tenant).handlers()),
+        strict_validation=True,
+        validate_responses=validate_responses,
+    )
+    app.add_middleware(VersionHeaderMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING)
+    app.add_middleware(VersionCheckMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
+    app.add_error_handler(RiseError, handle_rise_error)
+    app.add_error_handler(ProblemException, handle_http_exception)
+    app.add_error_handler(HTTPException, handle_http_exception)
+    return app

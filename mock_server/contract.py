@@ -1,0 +1,42 @@
+"""Facts read from `openapi.yaml`, so that code never restates them.
+
+The contract is the single source of truth for error codes and their statuses, the version header, the
+page-size limits and the body-size limit.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONTRACT_PATH = Path(__file__).resolve().parent / "openapi.yaml"
+CONTROL_CONTRACT_PATH = Path(__file__).resolve().parent / "control.yaml"
+
+
+@cache
+def load_contract(path: Path = CONTRACT_PATH) -> dict[str, Any]:
+    """The contract as a plain dict (YAML anchors resolved)."""
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _components() -> dict[str, Any]:
+    return load_contract()["components"]
+
+
+ERROR_STATUS: dict[str, int] = dict(_components()["schemas"]["ErrorCode"]["x-status"])
+"""Every error code and the HTTP status it is answered with."""
+
+_version = _components()["parameters"]["RiseApiVersion"]
+VERSION_HEADER: str = _version["name"]
+API_VERSION: str = _version["schema"]["default"]
+
+_limit = _components()["parameters"]["Limit"]["schema"]
+LIMIT_DEFAULT: int = _limit["default"]
+LIMIT_MIN: int = _limit["minimum"]
+LIMIT_MAX: int = _limit["maximum"]
+
+MAX_BODY_BYTES: int = _components()["responses"]["PayloadTooLarge"]["x-max-body-bytes"]

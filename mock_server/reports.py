@@ -1,0 +1,45 @@
+"""Report rows: what the course and learner reports derive from enrollments and completions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from mock_server.dates import iso_duration
+from mock_server.records import Completion, Course, Enrollment, Status, User
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One (course, learner) pair as both reports show it."""
+
+    course: Course
+    user: User
+    status: Status
+    enrolled_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    duration: str | None
+    quiz_score_percent: float | None
+    quiz_passed: bool | None
+
+
+def report_row(
+    course: Course, user: User, enrollment: Enrollment | None, completion: Completion | None
+) -> ReportRow:
+    """A completed pair shows its dates, `completedAt - startedAt` as duration and the quiz result;
+    an enrolled pair without a completion is Not Started with all of those null."""
+    enrolled_at = enrollment.enrolled_at if enrollment else None
+    if completion is None:
+        return ReportRow(course, user, Status.NOT_STARTED, enrolled_at, None, None, None, None, None)
+    return ReportRow(
+        course=course,
+        user=user,
+        status=Status.COMPLETE,
+        enrolled_at=enrolled_at,
+        started_at=completion.started_at,
+        completed_at=completion.completed_at,
+        duration=iso_duration(completion.completed_at - completion.started_at),
+        quiz_score_percent=completion.quiz_score_percent,
+        quiz_passed=completion.quiz_passed,
+    )

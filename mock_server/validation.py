@@ -1,0 +1,85 @@
+"""Connexion validators with messages a client can act on, and no 500 on bodies that are not UTF-8.
+
+The contract does the validating; these classes only change how a failure is worded, and build each
+schema validator once per operation instead of once per request.
+"""
+
+from __future__ import annotations
+
+import json
+import typing as t
+from functools import cached_property
+
+from connexion.exceptions import BadRequestProblem
+from connexion.json_schema import Draft4RequestValidator
+from connexion.validators import JSONRequestBodyValidator, ParameterValidator
+from jsonschema import Draft4Validator, ValidationError
+from jsonschema.exceptions import best_match
+
+_FIX = "fix the request to match openapi.yaml and send it again"
+
+
+def describe(error: ValidationError, subject: str) -> str:
+    """One sentence naming the field, what was wrong, and (from the schema) what is expected."""
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if error.message.count("'") >= 2 else error.message
+        return f"{subject} field {missing} is required: {_FIX}."
+    path = ".".join(str(part) for part in error.absolute_path)
+    detail = f"{subject} field {path}: {error.message}" if path else f"{subject}: {error.message}"
+    expected = _description(error)
+    if expected:
+        return f"{detail}. Expected {expected[0].lower()}{expected[1:].rstrip('.')}."
+    return f"{detail}: {_FIX}."
+
+
+def _description(error: ValidationError | None) -> str | None:
+    """The nearest schema description up the chain of errors (an anyOf branch has none of its own)."""
+    while error is not None:
+        if isinstance(error.schema, dict) and error.schema.get("description"):
+            return error.schema["description"].strip()
+        error = error.parent
+    return None
+
+
+class RiseJSONBodyValidator(JSONRequestBodyValidator):
+    """JSON bodies: malformed or non-UTF-8 bytes are a 400, and messages name the field."""
+
+    @cached_property
+    def _validator(self) -> Draft4RequestValidator:
+        return Draft4RequestValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+
+    async def _parse(self, stream: t.AsyncGenerator[bytes, None], scope: t.Any) -> t.Any:
+        raw = b"".join([message async for message in stream])
+        try:
+            text = raw.decode(self._encoding)
+        except (UnicodeDecodeError, LookupError):
+            raise BadRequestProblem(
+                detail=f"the body is not valid {self._encoding} text: send JSON encoded as UTF-8."
+            ) from None
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise BadRequestProblem(detail=f"the body is not valid JSON ({error}): send a JSON object.") from None
+
+    def _validate(self, body: t.Any) -> dict | None:
+        if body is None:
+            raise BadRequestProblem(detail="the body is empty: send a JSON object as the contract describes it.")
+        error = best_match(self._validator.iter_errors(body))
+        if error is not None:
+            raise BadRequestProblem(detail=describe(error, "body"))
+        return None
+
+
+class RiseParameterValidator(ParameterValidator):
+    """Parameters: the message names the parameter and the rule it broke."""
+
+    @staticmethod
+    def validate_parameter(parameter_type: str, value: t.Any, param: dict, param_name: str | None = None) -> str | None:
+        message = ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
+        if message is None or value is None:
+            return message
+        error = best_match(Draft4Validator(param.get("schema", param)).iter_errors(value))
+        reason = error.message if error is not None else message.splitlines()[0]
+        return f"{parameter_type} parameter {param['name']}: {reason}: {_FIX}."
