@@ -52,8 +52,7 @@ def handle_http_exception(request: ConnexionRequest, exc: Exception) -> Connexio
 def _message(code: str, request: ConnexionRequest, exc: HTTPException) -> str:
     detail = (exc.detail if isinstance(exc, ProblemException) else None) or ""
     if isinstance(exc, ExtraParameterProblem):
-        names = ", ".join(sorted(exc.extra_params))
-        return f"query parameter(s) {names} are not part of this operation: remove them (see openapi.yaml)."
+        return f"{detail}: remove them, this operation takes only the parameters openapi.yaml lists."
     if code == "invalid_request":
         return detail
     if code == "unauthorized":

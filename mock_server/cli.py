@@ -1,0 +1,91 @@
+"""`rise-mock`: serve the mock Rise tenant from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from mock_server.app import DEFAULT_API_KEY, create_app
+from mock_server.errors import SeedError
+from mock_server.seed import DEMO_SEED_PATH, load_seed_file
+from mock_server.tenant import Tenant
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rise-mock", description="A stateful mock of the Rise API.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the mock tenant over HTTP")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
+    serve.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        metavar="KEY",
+        help=f"an accepted bearer key; repeat for several (default: {DEFAULT_API_KEY})",
+    )
+    serve.add_argument("--seed", metavar="FILE", help="YAML seed describing the tenant (default: the demo tenant)")
+    serve.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="what absolute URLs in bodies start with (default: http://HOST:PORT)",
+    )
+    serve.add_argument(
+        "--validate-responses",
+        action="store_true",
+        help="check every response against openapi.yaml too (slower; a mismatch is a 500)",
+    )
+    return parser
+
+
+def banner(*, base_url: str, api_keys: Sequence[str], tenant: Tenant) -> str:
+    """What the mock prints when it starts: where it is, how to call it, and what it holds."""
+    state = tenant.state()
+    courses = ", ".join(
+        f"{c.id} ({c.source.value}, {'published' if c.published else 'unpublished'}"
+        f"{', quiz' if c.quiz_required else ''})"
+        for c in sorted(state.courses.values(), key=lambda c: c.id)
+    )
+    users = ", ".join(sorted(state.users))
+    return "\n".join(
+        [
+            f"rise-mock listening on {base_url}",
+            f"  API key(s):  {', '.join(api_keys)}   (send 'Authorization: Bearer <key>')",
+            f"  courses:     {courses}",
+            f"  users:       {users}",
+            f"  control API: {base_url}/__mock/state, POST {base_url}/__mock/reset",
+            "  Ctrl-C stops it.",
+        ]
+    )
+
+
+def serve(args: argparse.Namespace) -> int:
+    try:
+        tenant = Tenant(load_seed_file(args.seed or DEMO_SEED_PATH))
+    except SeedError as error:
+        print(f"rise-mock: {error}", file=sys.stderr)
+        return 2
+    api_keys = args.api_keys or [DEFAULT_API_KEY]
+    base_url = (args.base_url or f"http://{args.host}:{args.port}").rstrip("/")
+    app = create_app(
+        tenant=tenant,
+        api_keys=api_keys,
+        base_url=base_url,
+        validate_responses=args.validate_responses,
+    )
+    print(banner(base_url=base_url, api_keys=api_keys, tenant=tenant), flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    print("rise-mock stopped.", flush=True)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
