@@ -52,7 +52,10 @@ def create_app(
         __name__,
         specification_dir=str(CONTRACT_PATH.parent),
         security_map={"bearer": bearer_handler_factory(api_keys)},
-        validator_map={"body": {"application/json": RiseJSONBodyValidator}, "parameter": RiseParameterValidator},
+        validator_map={
+            "body": {"application/json": RiseJSONBodyValidator},
+            "parameter": RiseParameterValidator,
+        },
     )
     app.add_api(
         CONTRACT_PATH.name,

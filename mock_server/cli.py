@@ -27,7 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY",
         help=f"an accepted bearer key; repeat for several (default: {DEFAULT_API_KEY})",
     )
-    serve.add_argument("--seed", metavar="FILE", help="YAML seed describing the tenant (default: the demo tenant)")
+    serve.add_argument(
+        "--seed", metavar="FILE", help="YAML seed describing the tenant (default: the demo tenant)"
+    )
     serve.add_argument(
         "--base-url",
         metavar="URL",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from mock_server.errors import RiseError
 
@@ -23,21 +23,19 @@ def parse_import_date(field: str, value: str) -> datetime:
     try:
         return _parse(value)
     except ValueError as error:
-        raise RiseError(
-            "invalid_request", f"{field} must be {_EXPECTED}, got {value!r} ({error})."
-        ) from None
+        raise RiseError("invalid_request", f"{field} must be {_EXPECTED}, got {value!r} ({error}).") from None
 
 
 def _parse(value: str) -> datetime:
     if match := _DATE.match(value):
         year, month, day = (int(part) for part in match.groups())
-        return datetime(year, month, day, tzinfo=timezone.utc)
+        return datetime(year, month, day, tzinfo=UTC)
     match = _DATE_TIME.match(value)
     if not match:
         raise ValueError("not in either form")
     year, month, day, hour, minute, second = (int(part) for part in match.groups()[:6])
     fraction, zulu, sign, offset_hours, offset_minutes = match.groups()[6:]
-    tz = timezone.utc
+    tz = UTC
     if not zulu:
         offset = timedelta(hours=int(offset_hours), minutes=int(offset_minutes))
         tz = timezone(-offset if sign == "-" else offset)
@@ -71,9 +69,9 @@ def iso_duration(delta: timedelta) -> str:
     minutes, seconds = divmod(rest, 60)
     day_part = f"{delta.days}D" if delta.days else ""
     second_part = _seconds(seconds, delta.microseconds)
-    time_part = "".join(
-        f"{amount}{unit}" for amount, unit in ((hours, "H"), (minutes, "M")) if amount
-    ) + second_part
+    time_part = (
+        "".join(f"{amount}{unit}" for amount, unit in ((hours, "H"), (minutes, "M")) if amount) + second_part
+    )
     if not day_part and not time_part:
         return "PT0S"
     return f"P{day_part}" + (f"T{time_part}" if time_part else "")

@@ -1,8 +1,8 @@
 """The mock's exceptions.
 
-    MockError                 base of everything the mock raises on purpose
-    ├── RiseError             an API error answered as {code, message} with the status the contract gives
-    └── SeedError             a seed file or seed document that cannot become a tenant
+MockError                 base of everything the mock raises on purpose
+├── RiseError             an API error answered as {code, message} with the status the contract gives
+└── SeedError             a seed file or seed document that cannot become a tenant
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ from mock_server.errors import RiseError
 def _too_large(size: int | str) -> RiseError:
     return RiseError(
         "payload_too_large",
-        f"The body has {size} bytes, more than the {MAX_BODY_BYTES} allowed: send one completion per request.",
+        f"The body has {size} bytes, more than the {MAX_BODY_BYTES} allowed: "
+        "send one completion per request.",
     )
 
 
@@ -47,7 +48,8 @@ class VersionCheckMiddleware:
             if sent is not None and sent != API_VERSION:
                 raise RiseError(
                     "invalid_api_version",
-                    f"{VERSION_HEADER} {sent!r} is not supported: send {API_VERSION} or leave the header out.",
+                    f"{VERSION_HEADER} {sent!r} is not supported: "
+                    f"send {API_VERSION} or leave the header out.",
                 )
         await self.app(scope, receive, send)
 

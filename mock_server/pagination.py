@@ -25,9 +25,13 @@ def encode_cursor(last_key: str) -> str:
 
 
 def decode_cursor(cursor: str) -> str:
-    """The key a cursor points after; an unreadable cursor is the client's error (400)."""
+    """The key a cursor points after; a cursor that is not base64url is the client's error (400).
+
+    Any base64url text is a position (keys compare as strings), so a well-formed cursor never fails.
+    """
     try:
-        return base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode("utf-8")
+        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
+        return raw.decode("utf-8", errors="surrogateescape")
     except (binascii.Error, ValueError):
         raise RiseError(
             "invalid_request",

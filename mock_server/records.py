@@ -7,24 +7,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 
-class Source(str, Enum):
+class Source(StrEnum):
     """Who authored a course's content."""
 
     RISE = "rise"
     THIRD_PARTY = "third_party"
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     LEARNER = "learner"
     AUTHOR = "author"
     REPORTER = "reporter"
     ADMIN = "admin"
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """A report row's status."""
 
     NOT_STARTED = "Not Started"

@@ -22,7 +22,7 @@ DEMO_SEED_PATH = Path(__file__).resolve().parent / "demo_tenant.yaml"
 
 
 class _StringDatesLoader(yaml.SafeLoader):
-    """YAML without implicit timestamps: dates stay strings, so the schema and our parser see them as written."""
+    """YAML without implicit timestamps: dates stay strings, as written, for the schema and our parser."""
 
 
 _StringDatesLoader.yaml_implicit_resolvers = {
@@ -45,7 +45,7 @@ def load_seed_file(path: str | Path) -> TenantState:
     except (OSError, UnicodeDecodeError) as error:
         raise SeedError(f"cannot read seed file {source}: {error}") from None
     try:
-        document = yaml.load(text, Loader=_StringDatesLoader)  # noqa: S506 - a SafeLoader subclass
+        document = yaml.load(text, Loader=_StringDatesLoader)
     except yaml.YAMLError as error:
         raise SeedError(f"seed file {source} is not valid YAML: {error}") from None
     return state_from_document(document, source=f"seed file {source}")

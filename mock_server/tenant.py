@@ -6,7 +6,7 @@ No HTTP here: methods take plain values, return records or pages, and raise `Ris
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from mock_server import rules
 from mock_server.pagination import Page, paginate
@@ -18,7 +18,7 @@ Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 class Tenant:
@@ -47,14 +47,18 @@ class Tenant:
     # -- writes ---------------------------------------------------------------------------------
 
     def import_completion(self, course_id: str, user_id: str, body: Mapping[str, str]) -> Completion:
-        """Import one completion: validate, check the pair, upsert the record, keep or create the enrollment."""
+        """Import one completion: validate, check the pair, upsert the record, keep or add the enrollment."""
         started_at, completed_at = rules.import_dates(body)
         store = self._store
         with store.atomic():
-            course, user = rules.import_target(store.course(course_id), store.user(user_id), course_id, user_id)
+            course, user = rules.import_target(
+                store.course(course_id), store.user(user_id), course_id, user_id
+            )
             now = self._clock()
             completion = rules.imported_completion(course, user, started_at, completed_at, now)
-            store.save_enrollment(rules.kept_or_new_enrollment(store.enrollment(course_id, user_id), course_id, user_id, now))
+            store.save_enrollment(
+                rules.kept_or_new_enrollment(store.enrollment(course_id, user_id), course_id, user_id, now)
+            )
             store.save_completion(completion)
         return completion
 

@@ -61,11 +61,15 @@ class RiseJSONBodyValidator(JSONRequestBodyValidator):
         try:
             return json.loads(text)
         except json.JSONDecodeError as error:
-            raise BadRequestProblem(detail=f"the body is not valid JSON ({error}): send a JSON object.") from None
+            raise BadRequestProblem(
+                detail=f"the body is not valid JSON ({error}): send a JSON object."
+            ) from None
 
     def _validate(self, body: t.Any) -> dict | None:
         if body is None:
-            raise BadRequestProblem(detail="the body is empty: send a JSON object as the contract describes it.")
+            raise BadRequestProblem(
+                detail="the body is empty: send a JSON object as the contract describes it."
+            )
         error = best_match(self._validator.iter_errors(body))
         if error is not None:
             raise BadRequestProblem(detail=describe(error, "body"))
@@ -76,7 +80,9 @@ class RiseParameterValidator(ParameterValidator):
     """Parameters: the message names the parameter and the rule it broke."""
 
     @staticmethod
-    def validate_parameter(parameter_type: str, value: t.Any, param: dict, param_name: str | None = None) -> str | None:
+    def validate_parameter(
+        parameter_type: str, value: t.Any, param: dict, param_name: str | None = None
+    ) -> str | None:
         message = ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
         if message is None or value is None:
             return message

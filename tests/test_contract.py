@@ -1,0 +1,149 @@
+"""The contract itself: a valid OpenAPI 3.0.3 document whose examples obey its own schemas."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from openapi_schema_validator import OAS30Validator
+from openapi_spec_validator import validate
+
+from mock_server.contract import CONTRACT_PATH, CONTROL_CONTRACT_PATH, ERROR_STATUS, load_contract
+from mock_server.seed import DEMO_SEED_PATH, load_seed_file
+
+CONTRACT = load_contract(CONTRACT_PATH)
+METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+
+
+def node_ref_parts(ref: str) -> list[str]:
+    assert ref.startswith("#/"), f"only local references are expected, got {ref}"
+    return ref[2:].split("/")
+
+
+def deref(node: Any, root: dict[str, Any] = CONTRACT) -> Any:
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = root
+        for part in node_ref_parts(node["$ref"]):
+            target = target[part]
+        node = target
+    return node
+
+
+def media_examples() -> Iterator[tuple[str, Any, dict[str, Any]]]:
+    """(where, example value, schema) for every example attached to a request or response body."""
+    for path, item in CONTRACT["paths"].items():
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            bodies = [("request", deref(operation.get("requestBody", {})))]
+            bodies += [(status, deref(r)) for status, r in operation["responses"].items()]
+            for status, body in bodies:
+                for media_type, media in body.get("content", {}).items():
+                    where = f"{method.upper()} {path} {status} {media_type}"
+                    if "example" in media:
+                        yield where, media["example"], media["schema"]
+                    for name, example in media.get("examples", {}).items():
+                        yield f"{where} ({name})", deref(example)["value"], media["schema"]
+
+
+def schema_validator(schema: dict[str, Any]) -> OAS30Validator:
+    return OAS30Validator(
+        {**schema, "components": CONTRACT["components"]}, format_checker=OAS30Validator.FORMAT_CHECKER
+    )
+
+
+def walk(node: Any, where: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(node, dict):
+        yield where, node
+        for key, value in node.items():
+            yield from walk(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from walk(value, f"{where}/{index}")
+
+
+@pytest.mark.parametrize("path", [CONTRACT_PATH, CONTROL_CONTRACT_PATH], ids=lambda p: p.name)
+def test_contract_is_valid_openapi_3_0_3(path):
+    document = load_contract(path)
+    assert document["openapi"] == "3.0.3"
+    validate(document)
+
+
+EXAMPLES = list(media_examples())
+
+
+@pytest.mark.parametrize(("where", "value", "schema"), EXAMPLES, ids=[e[0] for e in EXAMPLES])
+def test_contract_example_matches_its_schema(where, value, schema):
+    errors = [e.message for e in schema_validator(schema).iter_errors(value)]
+    assert not errors, f"{where}: {errors}"
+
+
+def test_contract_has_an_example_for_every_json_body():
+    examples = {where.split(" (")[0] for where, _, _ in EXAMPLES}
+    for path, item in CONTRACT["paths"].items():
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            bodies = [("request", deref(operation.get("requestBody", {})))]
+            bodies += [(status, deref(r)) for status, r in operation["responses"].items()]
+            for status, body in bodies:
+                for media_type in body.get("content", {}):
+                    assert f"{method.upper()} {path} {status} {media_type}" in examples
+
+
+def test_contract_examples_use_only_demo_tenant_ids():
+    demo = load_seed_file(DEMO_SEED_PATH)
+    known = set(demo.courses) | set(demo.users)
+    for where, value, _ in EXAMPLES:
+        for _, node in walk(value):
+            for key in ("id", "courseId", "userId"):
+                if isinstance(node.get(key), str):
+                    assert node[key] in known, f"{where}: {key} {node[key]!r} is not in the demo tenant"
+
+
+def test_contract_error_codes_are_all_declared_with_a_status():
+    declared = set(CONTRACT["components"]["schemas"]["ErrorCode"]["enum"])
+    assert declared == set(ERROR_STATUS)
+    for where, node in walk(CONTRACT["components"]["responses"]):
+        if "code" in node.get("properties", {}) and "enum" in node["properties"]["code"]:
+            assert set(node["properties"]["code"]["enum"]) <= declared, where
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACT["components"]["responses"]))
+def test_contract_error_response_codes_match_their_status(name):
+    response = CONTRACT["components"]["responses"][name]
+    schema = response["content"]["application/json"]["schema"]
+    codes = schema["allOf"][1]["properties"]["code"]["enum"]
+    statuses = {ERROR_STATUS[code] for code in codes}
+    assert len(statuses) == 1, f"{name} mixes statuses {statuses}"
+    for path, item in CONTRACT["paths"].items():
+        for method, operation in item.items():
+            for status, ref in operation.get("responses", {}).items() if method in METHODS else []:
+                if ref.get("$ref", "").endswith(f"/{name}"):
+                    assert int(status) in statuses, f"{method} {path} uses {name} for {status}"
+
+
+def test_contract_marks_every_assumption_with_a_note():
+    marked = [(where, node) for where, node in walk(CONTRACT) if node.get("x-assumption") is True]
+    assert len(marked) >= 15
+    for where, node in marked:
+        note = node.get("x-assumption-note", "")
+        assert isinstance(note, str) and note.strip(), f"{where} has x-assumption without a note"
+
+
+def test_contract_declares_security_and_version_header_on_every_operation():
+    assert CONTRACT["security"] == [{"bearerAuth": []}]
+    for path, item in CONTRACT["paths"].items():
+        names = {deref(p)["name"] for p in item.get("parameters", [])}
+        assert "Rise-API-Version" in names, path
+        for method, operation in item.items():
+            if method in METHODS:
+                assert "401" in operation["responses"], f"{method} {path} lacks its 401"
+                assert "400" in operation["responses"], f"{method} {path} lacks its 400"
+
+
+def test_contract_links_the_import_to_both_reports():
+    responses = CONTRACT["paths"]["/courses/{courseId}/users/{userId}/completions"]["post"]["responses"]
+    links = responses["202"]["links"]
+    assert {link["operationId"] for link in links.values()} == {"getCourseReport", "getLearnerReport"}
