@@ -16,8 +16,10 @@ from mock_server.auth import bearer_handler_factory
 from mock_server.contract import CONTRACT_PATH, CONTROL_CONTRACT_PATH
 from mock_server.control import ControlApi
 from mock_server.errors import RiseError
+from mock_server.faults import FaultMiddleware, Faults
 from mock_server.handlers import RiseApi
 from mock_server.http_errors import handle_http_exception, handle_rise_error
+from mock_server.journal import Journal, JournalMiddleware
 from mock_server.middleware import BodyLimitMiddleware, VersionCheckMiddleware, VersionHeaderMiddleware
 from mock_server.seed import DEMO_SEED_PATH, load_seed_file
 from mock_server.tenant import Tenant
@@ -48,6 +50,7 @@ def create_app(
     in bodies start with; without it they use the address each request came to.
     """
     tenant = tenant if tenant is not None else Tenant(load_seed_file(seed or DEMO_SEED_PATH))
+    journal, faults = Journal(), Faults()
     app = AsyncApp(
         __name__,
         specification_dir=str(CONTRACT_PATH.parent),
@@ -68,11 +71,15 @@ def create_app(
     app.add_api(
         CONTROL_CONTRACT_PATH.name,
         base_path=CONTROL_BASE_PATH,
-        resolver=_resolver(ControlApi(tenant).handlers()),
+        resolver=_resolver(ControlApi(tenant, journal, faults).handlers()),
         strict_validation=True,
         validate_responses=validate_responses,
     )
-    app.add_middleware(VersionHeaderMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    # Outermost first: the journal sees the final answer, faults pre-empt the API, every answer is stamped.
+    outermost = MiddlewarePosition.BEFORE_EXCEPTION
+    app.add_middleware(JournalMiddleware, position=outermost, journal=journal, skip_prefix=CONTROL_BASE_PATH)
+    app.add_middleware(FaultMiddleware, position=outermost, faults=faults, skip_prefix=CONTROL_BASE_PATH)
+    app.add_middleware(VersionHeaderMiddleware, position=outermost)
     app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING)
     app.add_middleware(VersionCheckMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_error_handler(RiseError, handle_rise_error)

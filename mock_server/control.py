@@ -8,18 +8,31 @@ from typing import Any
 from starlette.responses import Response
 
 from mock_server.errors import RiseError, SeedError
+from mock_server.faults import Faults, fault_from_json
+from mock_server.journal import Journal
 from mock_server.seed import state_from_document, state_to_document
 from mock_server.tenant import Tenant
 
 
 class ControlApi:
-    """Reset, seed and inspect one tenant."""
+    """Reset, seed and inspect one tenant; read its request journal; inject faults."""
 
-    def __init__(self, tenant: Tenant) -> None:
+    def __init__(self, tenant: Tenant, journal: Journal, faults: Faults) -> None:
         self._tenant = tenant
+        self._journal = journal
+        self._faults = faults
 
     def handlers(self) -> dict[str, Callable[..., Any]]:
-        return {"reset": self.reset, "getState": self.get_state, "seed": self.seed}
+        return {
+            "reset": self.reset,
+            "getState": self.get_state,
+            "seed": self.seed,
+            "getJournal": self.get_journal,
+            "clearJournal": self.clear_journal,
+            "getFaults": self.get_faults,
+            "addFault": self.add_fault,
+            "clearFaults": self.clear_faults,
+        }
 
     async def reset(self) -> Response:
         self._tenant.reset()
@@ -34,4 +47,22 @@ class ControlApi:
         except SeedError as error:
             raise RiseError("invalid_request", str(error)) from None
         self._tenant.load(state)
+        return Response(status_code=204)
+
+    async def get_journal(self, since: int = 0) -> dict[str, Any]:
+        return {"entries": self._journal.as_json(since)}
+
+    async def clear_journal(self) -> Response:
+        self._journal.clear()
+        return Response(status_code=204)
+
+    async def get_faults(self) -> dict[str, Any]:
+        return {"faults": self._faults.as_json()}
+
+    async def add_fault(self, body: dict[str, Any]) -> Response:
+        self._faults.add(fault_from_json(body))
+        return Response(status_code=204)
+
+    async def clear_faults(self) -> Response:
+        self._faults.clear()
         return Response(status_code=204)

@@ -63,8 +63,8 @@ def state_from_document(document: Any, *, source: str = "seed") -> TenantState:
         )
     try:
         return _build(document)
-    except RiseError as error:
-        raise SeedError(f"{source}: {error.message}") from None
+    except (RiseError, SeedError) as error:
+        raise SeedError(f"{source}: {error}") from None
 
 
 def _build(document: dict[str, Any]) -> TenantState:

@@ -1,0 +1,153 @@
+"""The request journal: what an importer sent and what the mock answered, newest last.
+
+It is how an integrator sees what their importer did. The API key is never kept, only whether one was sent.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mock_server.contract import MAX_BODY_BYTES, VERSION_HEADER
+
+_KEPT_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    id: int
+    at: float
+    method: str
+    path: str
+    query: str
+    content_type: str | None
+    api_version: str | None
+    authorization: str
+    """"bearer" when a bearer key was sent, "other" for another scheme, "none" without the header."""
+    body: Any
+    status: int
+    code: str | None
+    """The error code of an error answer."""
+    duration_ms: float
+
+
+class Journal:
+    """A bounded, thread-safe list of the last requests."""
+
+    def __init__(self, capacity: int = 1000) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
+        self._lock = threading.Lock()
+        self._next_id = 1
+
+    def record(self, **fields: Any) -> JournalEntry:
+        with self._lock:
+            entry = JournalEntry(id=self._next_id, **fields)
+            self._next_id += 1
+            self._entries.append(entry)
+        return entry
+
+    def entries(self, since: int = 0) -> list[JournalEntry]:
+        with self._lock:
+            return [entry for entry in self._entries if entry.id > since]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def as_json(self, since: int = 0) -> list[dict[str, Any]]:
+        return [_camel(asdict(entry)) for entry in self.entries(since)]
+
+
+def _camel(fields: dict[str, Any]) -> dict[str, Any]:
+    def name(snake: str) -> str:
+        head, *rest = snake.split("_")
+        return head + "".join(part.title() for part in rest)
+
+    return {name(key): value for key, value in fields.items()}
+
+
+def _readable(raw: bytes) -> Any:
+    """JSON bodies as JSON, anything else as (cut) text, so the journal stays readable."""
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        text = raw[:_KEPT_BYTES].decode("utf-8", errors="replace")
+        return text + ("…" if len(raw) > _KEPT_BYTES else "")
+
+
+def _authorization(headers: Headers) -> str:
+    value = headers.get("authorization")
+    if value is None:
+        return "none"
+    return "bearer" if value.lower().startswith("bearer ") else "other"
+
+
+async def _read_ahead(receive: Receive) -> tuple[list[Message], bytes]:
+    """Read the body before the API does (it may answer without reading it), at most a little past the
+    body limit, so that the journal shows it and the API still gets every message in order."""
+    messages: list[Message] = []
+    body = bytearray()
+    while len(body) <= MAX_BODY_BYTES:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        body.extend(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return messages, bytes(body)
+
+
+class JournalMiddleware:
+    """Records every request outside the control API, with the status and error code of its answer."""
+
+    def __init__(self, app: ASGIApp, *, journal: Journal, skip_prefix: str) -> None:
+        self.app = app
+        self.journal = journal
+        self.skip_prefix = skip_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.skip_prefix):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        answer: dict[str, Any] = {"status": 500, "body": bytearray()}
+        buffered, request_body = await _read_ahead(receive)
+
+        async def replaying_receive() -> Message:
+            return buffered.pop(0) if buffered else await receive()
+
+        async def recording_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+            elif message["type"] == "http.response.body" and answer["status"] >= 400:
+                answer["body"].extend(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replaying_receive, recording_send)
+        finally:
+            headers = Headers(scope=scope)
+            error = _readable(bytes(answer["body"]))
+            self.journal.record(
+                at=time.time(),
+                method=scope["method"],
+                path=scope["path"],
+                query=scope.get("query_string", b"").decode("latin-1"),
+                content_type=headers.get("content-type"),
+                api_version=headers.get(VERSION_HEADER),
+                authorization=_authorization(headers),
+                body=_readable(request_body),
+                status=answer["status"],
+                code=error.get("code") if isinstance(error, dict) else None,
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            )
