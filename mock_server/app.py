@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from mock_server.http_errors import handle_http_exception, handle_rise_error
 from mock_server.journal import Journal, JournalMiddleware
 from mock_server.middleware import BodyLimitMiddleware, VersionCheckMiddleware, VersionHeaderMiddleware
 from mock_server.seed import DEMO_SEED_PATH, load_seed_file
+from mock_server.sqlite_store import Database, SQLiteFaults, SQLiteJournal, SQLiteStore
 from mock_server.tenant import Tenant
 from mock_server.validation import RiseJSONBodyValidator, RiseParameterValidator
 
@@ -36,21 +38,49 @@ def _resolver(handlers: Mapping[str, Callable[..., Any]]) -> Resolver:
     return Resolver(function_resolver=resolve)
 
 
+@dataclass(frozen=True)
+class Backend:
+    """What one mock serves: a tenant, its request journal and its pending faults."""
+
+    tenant: Tenant
+    journal: Journal
+    faults: Faults
+
+
+def open_backend(*, seed: str | Path | None = None, database: str | Path | None = None) -> Backend:
+    """In memory, or with `database` in a SQLite file: kept across restarts (the seed only fills an empty
+    file) and shared by every worker process that opens the same file. A bad seed raises SeedError."""
+    seed_state = load_seed_file(seed or DEMO_SEED_PATH)
+    if database is None:
+        return Backend(Tenant(seed_state), Journal(), Faults())
+    db = Database(database)
+    tenant = Tenant(seed_state, store=SQLiteStore(db), keep_existing=True)
+    return Backend(tenant, SQLiteJournal(db), SQLiteFaults(db))
+
+
 def create_app(
     *,
     seed: str | Path | None = None,
     tenant: Tenant | None = None,
+    backend: Backend | None = None,
     api_keys: Iterable[str] = (DEFAULT_API_KEY,),
     base_url: str | None = None,
     validate_responses: bool = False,
+    database: str | Path | None = None,
 ) -> AsyncApp:
     """A mock Rise tenant as an ASGI app.
 
-    `tenant` wins over `seed`; without either the demo tenant is served. `base_url` is what absolute URLs
-    in bodies start with; without it they use the address each request came to.
+    What it serves: `backend`, else `tenant` (with a fresh journal), else `open_backend(seed, database)`,
+    which is the demo tenant in memory when both are None. `base_url` is what absolute URLs in bodies
+    start with; without it they use the address each request came to.
     """
-    tenant = tenant if tenant is not None else Tenant(load_seed_file(seed or DEMO_SEED_PATH))
-    journal, faults = Journal(), Faults()
+    if backend is None:
+        backend = (
+            Backend(tenant, Journal(), Faults())
+            if tenant is not None
+            else open_backend(seed=seed, database=database)
+        )
+    tenant, journal, faults = backend.tenant, backend.journal, backend.faults
     app = AsyncApp(
         __name__,
         specification_dir=str(CONTRACT_PATH.parent),

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import uvicorn
 
-from mock_server.app import DEFAULT_API_KEY, create_app
+from mock_server.app import DEFAULT_API_KEY, create_app, open_backend
 from mock_server.errors import SeedError
-from mock_server.seed import DEMO_SEED_PATH, load_seed_file
 from mock_server.tenant import Tenant
 
 
@@ -36,6 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="what absolute URLs in bodies start with (default: http://HOST:PORT)",
     )
     serve.add_argument(
+        "--db",
+        metavar="FILE",
+        help="keep the tenant, journal and faults in this SQLite file, across restarts and workers "
+        "(the seed only fills a new file; POST /__mock/reset goes back to it)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes (default: 1); more than one needs --db, which they share",
+    )
+    serve.add_argument(
         "--validate-responses",
         action="store_true",
         help="check every response against openapi.yaml too (slower; a mismatch is a 500)",
@@ -43,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def banner(*, base_url: str, api_keys: Sequence[str], tenant: Tenant) -> str:
+def banner(*, base_url: str, api_keys: Sequence[str], tenant: Tenant, database: str | None = None) -> str:
     """What the mock prints when it starts: where it is, how to call it, and what it holds."""
     state = tenant.state()
     courses = ", ".join(
@@ -58,28 +73,54 @@ def banner(*, base_url: str, api_keys: Sequence[str], tenant: Tenant) -> str:
             f"  API key(s):  {', '.join(api_keys)}   (send 'Authorization: Bearer <key>')",
             f"  courses:     {courses}",
             f"  users:       {users}",
-            f"  control API: {base_url}/__mock/state, POST {base_url}/__mock/reset",
+            f"  control API: {base_url}/__mock/state, /__mock/journal, /__mock/faults, POST /__mock/reset",
+            f"  state kept in {database}" if database else "  state kept in memory (gone when it stops)",
             "  Ctrl-C stops it.",
         ]
     )
 
 
+_WORKER_CONFIG = "RISE_MOCK_WORKER_CONFIG"
+
+
+def worker_app() -> Any:
+    """The app of one worker process when serving with --workers; its options come from the parent."""
+    return create_app(**json.loads(os.environ[_WORKER_CONFIG]))
+
+
 def serve(args: argparse.Namespace) -> int:
-    try:
-        tenant = Tenant(load_seed_file(args.seed or DEMO_SEED_PATH))
-    except SeedError as error:
-        print(f"rise-mock: {error}", file=sys.stderr)
+    if args.workers < 1 or (args.workers > 1 and not args.db):
+        print(
+            "rise-mock: --workers above 1 needs --db FILE, so that the workers share one tenant.",
+            file=sys.stderr,
+        )
         return 2
     api_keys = args.api_keys or [DEFAULT_API_KEY]
     base_url = (args.base_url or f"http://{args.host}:{args.port}").rstrip("/")
-    app = create_app(
-        tenant=tenant,
-        api_keys=api_keys,
-        base_url=base_url,
-        validate_responses=args.validate_responses,
-    )
-    print(banner(base_url=base_url, api_keys=api_keys, tenant=tenant), flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    options = {
+        "seed": args.seed,
+        "api_keys": api_keys,
+        "base_url": base_url,
+        "validate_responses": args.validate_responses,
+        "database": args.db,
+    }
+    try:
+        backend = open_backend(seed=args.seed, database=args.db)
+    except SeedError as error:
+        print(f"rise-mock: {error}", file=sys.stderr)
+        return 2
+    print(banner(base_url=base_url, api_keys=api_keys, tenant=backend.tenant, database=args.db), flush=True)
+    if args.workers > 1:
+        os.environ[_WORKER_CONFIG] = json.dumps(options)
+        target: Any = "mock_server.cli:worker_app"
+        uvicorn.run(
+            target, factory=True, workers=args.workers, host=args.host, port=args.port, log_level="warning"
+        )
+    else:
+        app = create_app(
+            backend=backend, api_keys=api_keys, base_url=base_url, validate_responses=args.validate_responses
+        )
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     print("rise-mock stopped.", flush=True)
     return 0
 

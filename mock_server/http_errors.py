@@ -66,6 +66,8 @@ def _message(code: str, request: ConnexionRequest, exc: HTTPException) -> str:
         allowed = (exc.headers or {}).get("Allow", "")
         return f"{request.method} is not allowed on {request.url.path}: use one of {allowed}."
     if code == "unsupported_media_type" and isinstance(exc, UnsupportedMediaTypeProblem):
-        content_type = request.headers.get("content-type") or "none"
+        content_type = request.headers.get("content-type")
+        if content_type is None:
+            return "The request has a body but no Content-Type: send it with Content-Type: application/json."
         return f"Content-Type {content_type!r} is not supported: send the body as application/json."
     return detail or code.replace("_", " ")

@@ -42,6 +42,7 @@ class Journal:
     """A bounded, thread-safe list of the last requests."""
 
     def __init__(self, capacity: int = 1000) -> None:
+        self.capacity = capacity
         self._entries: deque[JournalEntry] = deque(maxlen=capacity)
         self._lock = threading.Lock()
         self._next_id = 1

@@ -16,6 +16,11 @@ class Store(Protocol):
     def replace(self, state: TenantState) -> None:
         """Drop everything and hold `state` instead (reset, seed)."""
 
+    def seed(self) -> TenantState | None:
+        """What reset goes back to; None until one is set."""
+
+    def set_seed(self, state: TenantState) -> None: ...
+
     def snapshot(self) -> TenantState:
         """Everything held, as one consistent copy."""
 
@@ -40,7 +45,14 @@ class MemoryStore:
 
     def __init__(self, state: TenantState | None = None) -> None:
         self._state = (state or TenantState()).copy()
+        self._seed: TenantState | None = None
         self._lock = threading.RLock()
+
+    def seed(self) -> TenantState | None:
+        return None if self._seed is None else self._seed.copy()
+
+    def set_seed(self, state: TenantState) -> None:
+        self._seed = state.copy()
 
     def replace(self, state: TenantState) -> None:
         with self._lock:

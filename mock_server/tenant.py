@@ -24,22 +24,32 @@ def utc_now() -> datetime:
 class Tenant:
     """One Rise tenant: its seed, its current records and the rules that change them."""
 
-    def __init__(self, seed: TenantState, *, store: Store | None = None, clock: Clock = utc_now) -> None:
-        self._seed = seed.copy()
+    def __init__(
+        self,
+        seed: TenantState,
+        *,
+        store: Store | None = None,
+        clock: Clock = utc_now,
+        keep_existing: bool = False,
+    ) -> None:
+        """`keep_existing` keeps what a persistent store already holds; `seed` only fills an empty one."""
         self._store = store if store is not None else MemoryStore()
         self._clock = clock
-        self._store.replace(self._seed)
+        if not keep_existing or self._store.seed() is None:
+            self.load(seed)
 
     # -- control --------------------------------------------------------------------------------
 
     def reset(self) -> None:
         """Back to the seed."""
-        self._store.replace(self._seed)
+        seed = self._store.seed()
+        self._store.replace(seed if seed is not None else TenantState())
 
     def load(self, seed: TenantState) -> None:
         """Make `seed` the tenant's seed and its current state."""
-        self._seed = seed.copy()
-        self.reset()
+        with self._store.atomic():
+            self._store.set_seed(seed)
+            self._store.replace(seed)
 
     def state(self) -> TenantState:
         return self._store.snapshot()

@@ -10,13 +10,16 @@ import json
 import typing as t
 from functools import cached_property
 
-from connexion.exceptions import BadRequestProblem
+from connexion.exceptions import BadRequestProblem, UnsupportedMediaTypeProblem
 from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
 from jsonschema.exceptions import best_match
+from starlette.datastructures import Headers
+from starlette.types import Message, Receive, Scope
 
 _FIX = "fix the request to match openapi.yaml and send it again"
+_EMPTY = "the body is empty: send a JSON object as openapi.yaml describes it for this operation."
 
 
 def describe(error: ValidationError, subject: str) -> str:
@@ -39,6 +42,23 @@ def _description(error: ValidationError | None) -> str | None:
             return error.schema["description"].strip()
         error = error.parent
     return None
+
+
+async def _buffered(receive: Receive) -> tuple[Receive, str]:
+    """The whole body read ahead, and a channel that replays it: for bodies sent without a length."""
+    messages: list[Message] = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        size += len(message.get("body", b""))
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return replay, str(size)
 
 
 class RiseJSONBodyValidator(JSONRequestBodyValidator):
@@ -64,6 +84,21 @@ class RiseJSONBodyValidator(JSONRequestBodyValidator):
             raise BadRequestProblem(
                 detail=f"the body is not valid JSON ({error}): send a JSON object."
             ) from None
+
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        """Connexion decides "no body" from Content-Length alone. A chunked body has none, so read it
+        first (the body limit, applied outside, bounds it) and say how long it is; an empty body gets a
+        message that says what to send."""
+        length = Headers(scope=scope).get("content-length")
+        if length is None:
+            receive, length = await _buffered(receive)
+            scope = {**scope, "headers": [*scope["headers"], (b"content-length", length.encode())]}
+        if length.strip() in ("", "0") and self._required:
+            raise BadRequestProblem(detail=_EMPTY)
+        if "content-type" not in Headers(scope=scope):
+            # Connexion would guess JSON for validation but hand the handler raw bytes.
+            raise UnsupportedMediaTypeProblem(detail="no Content-Type")
+        return await super().wrap_receive(receive, scope=scope)
 
     def _validate(self, body: t.Any) -> dict | None:
         if body is None:

@@ -1,0 +1,119 @@
+"""`rise-conformance`: translates the command line into a run, and the run into output and an exit status.
+
+Exit status: 0 the target conforms; 1 a check failed; 2 a usage, profile or connection problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from contextlib import nullcontext
+from pathlib import Path
+
+from conformance.client import parse_rate
+from conformance.console import ConsoleView
+from conformance.errors import ConformanceError
+from conformance.junit import write_junit
+from conformance.markdown import write_markdown
+from conformance.mock_target import serving
+from conformance.profile import load_profile
+from conformance.runner import DEFAULT_MAX_EXAMPLES, DEFAULT_REPORT_TIMEOUT, PARTS, RunSettings, run
+
+EXIT_CONFORMS, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+KEY_ENV = "RISE_API_KEY"
+MOCK_KEY = "rise-mock-key"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rise-conformance", description="How far a server is from the Rise API contract, in shape and behaviour."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_cmd = commands.add_parser("run", help="run the conformance suite against a target")
+    target = run_cmd.add_mutually_exclusive_group(required=True)
+    target.add_argument("--base-url", help="the API root of the target, e.g. https://api.rise.com")
+    target.add_argument("--mock", action="store_true", help="start the mock in-process and test it")
+    run_cmd.add_argument("--api-key", help=f"the API key (default: ${KEY_ENV}); never shown in any output")
+    run_cmd.add_argument("--profile", type=Path, help="YAML naming the courses and users the suite may touch")
+    run_cmd.add_argument("--max-examples", type=_positive_int, default=DEFAULT_MAX_EXAMPLES,
+                         help=f"Schemathesis cases per operation and phase (default {DEFAULT_MAX_EXAMPLES})")
+    run_cmd.add_argument("--report-dir", type=Path, default=Path("conformance-report"),
+                         help="where junit.xml and report.md go (default ./conformance-report)")
+    run_cmd.add_argument("--report-timeout", type=_positive_float, default=DEFAULT_REPORT_TIMEOUT,
+                         help=f"seconds to wait for a report to show an import (default {DEFAULT_REPORT_TIMEOUT:g})")
+    run_cmd.add_argument("--rate-limit", type=_rate, help="requests per second as N/s (default 2/s off loopback)")
+    run_cmd.add_argument("--seed", type=int, help="seed for the choices and the generated data")
+    run_cmd.add_argument("--dry-run", action="store_true", help="list every write the run would make; make none")
+    run_cmd.add_argument("--parts", type=_parts, default=PARTS,
+                         help=f"comma-separated parts to run (default {','.join(PARTS)})")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    api_key = args.api_key or os.environ.get(KEY_ENV) or (MOCK_KEY if args.mock else None)
+    if not api_key:
+        return _usage(f"no API key: pass --api-key KEY or set {KEY_ENV}")
+    try:
+        profile = load_profile(args.profile)
+        with serving() if args.mock else nullcontext(args.base_url) as base_url:
+            settings = RunSettings(
+                base_url=base_url, api_key=api_key, profile=profile, max_examples=args.max_examples,
+                report_timeout=args.report_timeout, rate=args.rate_limit, seed=args.seed, dry_run=args.dry_run,
+                parts=args.parts,
+            )  # fmt: skip
+            live = sys.stdout.isatty()
+            report = run(settings, ConsoleView(_write, live=live, secret=api_key))
+    except ConformanceError as error:
+        return _usage(f"{type(error).__name__}: {error}".replace(api_key, "***"))
+    args.report_dir.mkdir(parents=True, exist_ok=True)
+    junit = write_junit(report, args.report_dir / "junit.xml")
+    markdown = write_markdown(report, args.report_dir / "report.md")
+    _write(f"Reports: {markdown}, {junit}\n")
+    return EXIT_CONFORMS if report.conforms else EXIT_FAILED
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _usage(message: str) -> int:
+    sys.stderr.write(f"rise-conformance: {message}\n")
+    return EXIT_USAGE
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {value:g}")
+    return value
+
+
+def _rate(text: str) -> float:
+    try:
+        return parse_rate(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _parts(text: str) -> tuple[str, ...]:
+    parts = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown or not parts:
+        raise argparse.ArgumentTypeError(f"parts are {', '.join(PARTS)}; got {text!r}")
+    return parts
+
+
+if __name__ == "__main__":
+    sys.exit(main())

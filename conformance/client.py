@@ -1,0 +1,219 @@
+"""The HTTP client the semantic checks and probes use: rate-limited, 429-aware, never sends DELETE,
+and records every exchange with the API key masked so that evidence can be shown as is."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from conformance.errors import TargetError
+
+MASK = "***"
+MAX_RETRY_AFTER_SECONDS = 60.0
+MAX_429_RETRIES = 3
+_BODY_LIMIT = 2000
+
+
+def mask(text: str, secret: str | None) -> str:
+    """`text` with every occurrence of `secret` replaced, so no output ever carries the API key."""
+    return text.replace(secret, MASK) if secret else text
+
+
+def is_loopback(base_url: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost: the only targets the suite treats as disposable."""
+    host = urlsplit(base_url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_rate(text: str) -> float:
+    """`N/s` (also `N/m`, `N/h`) as requests per second; raises ValueError with what to write instead."""
+    amount, _, unit = text.partition("/")
+    seconds = {"s": 1.0, "m": 60.0, "h": 3600.0}.get(unit or "s")
+    try:
+        count = float(amount)
+    except ValueError:
+        count = -1.0
+    if seconds is None or count <= 0:
+        raise ValueError(f"rate limit must look like 2/s, 100/m or 1000/h, got {text!r}")
+    return count / seconds
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and its response, as evidence: headers masked, bodies cut to a readable size."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str | None
+    status: int
+    response_headers: dict[str, str]
+    response_body: str
+    seconds: float
+
+    def json(self) -> Any:
+        """The response body as JSON, or None when it is not JSON."""
+        try:
+            return json.loads(self.response_body)
+        except ValueError:
+            return None
+
+    @property
+    def error_code(self) -> str | None:
+        body = self.json()
+        return body.get("code") if isinstance(body, dict) else None
+
+    def describe(self) -> str:
+        """Request and response as an HTTP transcript, for reports."""
+        lines = [f"{self.method} {self.url}"]
+        lines += [f"{name}: {value}" for name, value in self.request_headers.items()]
+        if self.request_body is not None:
+            lines += ["", self.request_body]
+        lines += ["", f"HTTP {self.status}"]
+        lines += [f"{name}: {value}" for name, value in self.response_headers.items()]
+        if self.response_body:
+            lines += ["", _cut(self.response_body)]
+        return "\n".join(lines)
+
+
+@dataclass
+class RateLimitSighting:
+    """A 429 the target answered, for the observed section."""
+
+    url: str
+    retry_after: str | None
+
+
+@dataclass
+class RiseClient:
+    """A client for one target and one API key; `rate` is requests per second (None: unlimited)."""
+
+    base_url: str
+    api_key: str | None
+    rate: float | None = None
+    timeout: float = 30.0
+    exchanges: list[Exchange] = field(default_factory=list)
+    rate_limited: list[RateLimitSighting] = field(default_factory=list)
+    _http: httpx.Client = field(init=False, repr=False)
+    _next_slot: float = field(default=0.0, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        self._http = httpx.Client(timeout=self.timeout, follow_redirects=False)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> RiseClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def get(self, path_or_url: str, **kwargs: Any) -> Exchange:
+        return self.request("GET", path_or_url, **kwargs)
+
+    def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        json_body: Any = None,
+        content: str | bytes | None = None,
+        headers: dict[str, str] | None = None,
+        token: str | None = "",
+    ) -> Exchange:
+        """Send one request. `token=""` sends the run's key, `None` no key, any other text that key."""
+        if method.upper() == "DELETE":
+            raise ValueError("the conformance suite never sends DELETE")
+        url = path_or_url if path_or_url.startswith(("http://", "https://")) else self.base_url + path_or_url
+        sent = dict(headers or {})
+        key = self.api_key if token == "" else token
+        if key is not None:
+            sent["Authorization"] = f"Bearer {key}"
+        if json_body is not None:
+            content = json.dumps(json_body)
+            sent.setdefault("Content-Type", "application/json")
+        for _attempt in range(MAX_429_RETRIES + 1):
+            response, seconds = self._send(method, url, sent, content)
+            if response.status_code != 429:
+                break
+            retry_after = response.headers.get("Retry-After")
+            self.rate_limited.append(RateLimitSighting(url, retry_after))
+            time.sleep(_retry_delay(retry_after))
+        exchange = self._record(method, url, sent, content, response, seconds)
+        self.exchanges.append(exchange)
+        return exchange
+
+    def _send(
+        self, method: str, url: str, headers: dict[str, str], content: str | bytes | None
+    ) -> tuple[httpx.Response, float]:
+        self._wait_for_slot()
+        started = time.monotonic()
+        try:
+            response = self._http.request(method, url, headers=headers, content=content)
+        except httpx.HTTPError as error:
+            raise TargetError(
+                f"{method} {mask(url, self.api_key)} failed: {mask(str(error), self.api_key) or type(error).__name__}"
+                "; check that --base-url points at a running server"
+            ) from None
+        return response, time.monotonic() - started
+
+    def _wait_for_slot(self) -> None:
+        if not self.rate:
+            return
+        now = time.monotonic()
+        if self._next_slot > now:
+            time.sleep(self._next_slot - now)
+        self._next_slot = max(now, self._next_slot) + 1.0 / self.rate
+
+    def _record(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        content: str | bytes | None,
+        response: httpx.Response,
+        seconds: float,
+    ) -> Exchange:
+        secret = self.api_key
+        request_body = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+        return Exchange(
+            method=method,
+            url=mask(url, secret),
+            request_headers={name: _masked_header(name, value, secret) for name, value in headers.items()},
+            request_body=None if request_body is None else mask(_cut(request_body), secret),
+            status=response.status_code,
+            response_headers={name: mask(value, secret) for name, value in response.headers.items()},
+            response_body=mask(response.text, secret),
+            seconds=seconds,
+        )
+
+
+def _masked_header(name: str, value: str, secret: str | None) -> str:
+    if name.lower() == "authorization" and secret and secret in value:
+        return f"Bearer {MASK}"
+    return mask(value, secret)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _BODY_LIMIT else text[:_BODY_LIMIT] + f"... ({len(text)} characters)"
+
+
+def _retry_delay(retry_after: str | None) -> float:
+    """Seconds to wait after a 429: its Retry-After (seconds form) capped, else one second."""
+    try:
+        return min(max(float(retry_after or 1.0), 0.0), MAX_RETRY_AFTER_SECONDS)
+    except ValueError:
+        return 1.0

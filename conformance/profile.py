@@ -1,0 +1,106 @@
+"""The profile: which courses and users of the target the suite may touch, and what kind each course is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from conformance.errors import ProfileError
+
+DEFAULT_PROFILE_PATH = Path(__file__).resolve().parent / "default_profile.yaml"
+REQUIRED_COURSES = ("quiz", "no_quiz", "third_party")
+OPTIONAL_COURSES = ("unpublished",)
+_EXAMPLE = (
+    "courses: {quiz: ID, no_quiz: ID, third_party: ID, unpublished: ID (optional)}, users: [ID, ...]"
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Course IDs by kind and the user IDs that positive writes may go to."""
+
+    quiz: str
+    no_quiz: str
+    third_party: str
+    users: tuple[str, ...]
+    unpublished: str | None = None
+
+    @property
+    def published_courses(self) -> tuple[str, ...]:
+        """The courses an import may succeed on."""
+        return (self.quiz, self.no_quiz, self.third_party)
+
+    @property
+    def courses(self) -> tuple[str, ...]:
+        return self.published_courses + ((self.unpublished,) if self.unpublished else ())
+
+    def kind_of(self, course_id: str) -> str | None:
+        """The profile's name for a course (`quiz`, `no_quiz`, ...), None for a course it does not name."""
+        kinds = {self.quiz: "quiz", self.no_quiz: "no_quiz", self.third_party: "third_party"}
+        if self.unpublished:
+            kinds[self.unpublished] = "unpublished"
+        return kinds.get(course_id)
+
+
+def load_profile(path: str | Path | None = None) -> Profile:
+    """Read a profile file; without a path, the default profile (the mock's demo tenant)."""
+    source = Path(path) if path is not None else DEFAULT_PROFILE_PATH
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ProfileError(f"cannot read profile {source}: {error.strerror}; pass an existing file") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ProfileError(f"profile {source} is not valid YAML ({error}); expected {_EXAMPLE}") from None
+    return parse_profile(data, str(source))
+
+
+def parse_profile(data: Any, source: str = "profile") -> Profile:
+    """Check a loaded profile document and turn it into a `Profile`; every problem names the key."""
+    if not isinstance(data, dict):
+        raise ProfileError(f"{source} must be a mapping, got {type(data).__name__}; expected {_EXAMPLE}")
+    unknown = sorted(set(data) - {"courses", "users"})
+    if unknown:
+        raise ProfileError(f"{source} has unknown keys {unknown}; only 'courses' and 'users' are read")
+    courses = data.get("courses")
+    if not isinstance(courses, dict):
+        raise ProfileError(f"{source}: 'courses' must be a mapping; expected {_EXAMPLE}")
+    unknown = sorted(set(courses) - set(REQUIRED_COURSES) - set(OPTIONAL_COURSES))
+    if unknown:
+        raise ProfileError(
+            f"{source}: unknown course kinds {unknown}; use {list(REQUIRED_COURSES + OPTIONAL_COURSES)}"
+        )
+    for kind in REQUIRED_COURSES:
+        _require_id(courses.get(kind), f"{source}: courses.{kind}")
+    unpublished = courses.get("unpublished")
+    if unpublished is not None:
+        _require_id(unpublished, f"{source}: courses.unpublished")
+    ids = [courses[kind] for kind in REQUIRED_COURSES] + ([unpublished] if unpublished else [])
+    if len(set(ids)) != len(ids):
+        raise ProfileError(f"{source}: each course kind needs its own course, got {ids}")
+    return Profile(
+        quiz=courses["quiz"],
+        no_quiz=courses["no_quiz"],
+        third_party=courses["third_party"],
+        unpublished=unpublished,
+        users=_users(data.get("users"), source),
+    )
+
+
+def _users(users: Any, source: str) -> tuple[str, ...]:
+    if not isinstance(users, list) or not users:
+        raise ProfileError(f"{source}: 'users' must be a non-empty list of user IDs, got {users!r}")
+    for index, user in enumerate(users):
+        _require_id(user, f"{source}: users[{index}]")
+    if len(set(users)) != len(users):
+        raise ProfileError(f"{source}: 'users' lists an ID twice: {users}")
+    return tuple(users)
+
+
+def _require_id(value: Any, where: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ProfileError(f"{where} must be a non-empty ID string, got {value!r}")
