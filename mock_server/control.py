@@ -34,8 +34,14 @@ class ControlApi:
             "clearFaults": self.clear_faults,
         }
 
+    def _fresh_start(self) -> None:
+        """Reset and seed begin a new test: what earlier requests left in the journal and faults goes too."""
+        self._journal.clear()
+        self._faults.clear()
+
     async def reset(self) -> Response:
         self._tenant.reset()
+        self._fresh_start()
         return Response(status_code=204)
 
     async def get_state(self) -> dict[str, Any]:
@@ -47,6 +53,7 @@ class ControlApi:
         except SeedError as error:
             raise RiseError("invalid_request", str(error)) from None
         self._tenant.load(state)
+        self._fresh_start()
         return Response(status_code=204)
 
     async def get_journal(self, since: int = 0) -> dict[str, Any]:

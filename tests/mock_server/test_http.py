@@ -70,7 +70,7 @@ def learner_row(client: Any, user_id: str, course_id: str) -> dict[str, Any]:
     return only_row(response, "courses", lambda row: row["courseId"] == course_id)
 
 
-def follow(client: Any, url: str, key: str) -> Iterator[dict[str, Any]]:
+def follow(client: Any, url: str) -> Iterator[dict[str, Any]]:
     """Every page of a list, following nextUrl as a client would."""
     while url is not None:
         response = client.get(url, headers=AUTH)
@@ -557,7 +557,7 @@ def test_get_user_has_the_documented_fields_and_absolute_urls(client: Any) -> No
 
 
 def test_following_next_url_of_courses_by_one_gives_every_course_once(client: Any) -> None:
-    pages = list(follow(client, "/courses?limit=1", "courses"))
+    pages = list(follow(client, "/courses?limit=1"))
     assert [course["id"] for page in pages for course in page["courses"]] == DEMO_COURSES
     assert all(len(page["courses"]) == 1 for page in pages)
     for page in pages[:-1]:
@@ -568,7 +568,7 @@ def test_following_next_url_of_courses_by_one_gives_every_course_once(client: An
 
 
 def test_following_next_url_of_users_by_two_gives_every_user_once(client: Any) -> None:
-    pages = list(follow(client, "/users?limit=2", "users"))
+    pages = list(follow(client, "/users?limit=2"))
     assert [user["id"] for page in pages for user in page["users"]] == DEMO_USERS
     assert len(pages) == 3
 
@@ -576,7 +576,7 @@ def test_following_next_url_of_users_by_two_gives_every_user_once(client: Any) -
 def test_following_next_url_of_a_course_report_gives_every_learner_once(client: Any) -> None:
     for user_id in DEMO_USERS:
         assert import_completion(client, "rise-intro-102", user_id).status_code == 202
-    pages = list(follow(client, "/reports/courses/rise-intro-102?limit=2", "learners"))
+    pages = list(follow(client, "/reports/courses/rise-intro-102?limit=2"))
     assert [row["userId"] for page in pages for row in page["learners"]] == DEMO_USERS
     assert pages[0]["nextUrl"].startswith("http://testserver/reports/courses/rise-intro-102?")
 
@@ -584,7 +584,7 @@ def test_following_next_url_of_a_course_report_gives_every_learner_once(client: 
 def test_following_next_url_of_a_learner_report_gives_every_course_once(client: Any) -> None:
     for course_id in ("rise-quiz-101", "rise-intro-102", "scorm-forklift-201"):
         assert import_completion(client, course_id, "user-ada").status_code == 202
-    pages = list(follow(client, "/reports/learners/user-ada?limit=1", "courses"))
+    pages = list(follow(client, "/reports/learners/user-ada?limit=1"))
     assert [row["courseId"] for page in pages for row in page["courses"]] == [
         "rise-intro-102",
         "rise-quiz-101",
@@ -598,9 +598,7 @@ def test_a_course_enrolled_between_pages_is_neither_repeated_nor_skipped(client:
     first = client.get("/reports/courses/rise-intro-102?limit=1", headers=AUTH).json()
     assert [row["userId"] for row in first["learners"]] == ["user-alan"]
     client.put("/courses/rise-intro-102/users/user-ada", headers=AUTH)  # sorts before the cursor
-    rest = [
-        row["userId"] for page in follow(client, first["nextUrl"], "learners") for row in page["learners"]
-    ]
+    rest = [row["userId"] for page in follow(client, first["nextUrl"]) for row in page["learners"]]
     assert rest == ["user-katherine"]
 
 
