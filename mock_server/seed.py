@@ -95,6 +95,11 @@ def _build(document: dict[str, Any]) -> TenantState:
         state.enrollments[pair] = Enrollment(*pair, parse_import_date("enrolledAt", raw["enrolledAt"]))
     for raw in document.get("completions", []):
         pair = _known_pair(state, raw, "completion")
+        if pair not in state.enrollments:
+            raise SeedError(
+                f"completion of course {pair[0]!r} by user {pair[1]!r} has no enrollment of that pair: "
+                "add one under enrollments (an import always enrolls the user)"
+            )
         state.completions[pair] = Completion(
             *pair,
             started_at=parse_import_date("startedAt", raw["startedAt"]),

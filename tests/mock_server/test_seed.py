@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from mock_server.errors import SeedError
-from mock_server.records import Completion, Role, Source, TenantState
+from mock_server.records import Completion, Enrollment, Role, Source, TenantState
 from mock_server.seed import DEMO_SEED_PATH, load_seed_file, state_from_document, state_to_document
 
 
@@ -76,6 +76,9 @@ def test_demo_seed_enrolls_grace_in_the_quiz_course_on_2024_01_15(demo: TenantSt
 
 def test_state_to_document_and_back_gives_the_same_state(demo: TenantState) -> None:
     state = demo.copy()
+    state.enrollments[("rise-quiz-101", "user-ada")] = Enrollment(
+        "rise-quiz-101", "user-ada", datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+    )
     state.completions[("rise-quiz-101", "user-ada")] = Completion(
         "rise-quiz-101",
         "user-ada",
@@ -239,3 +242,21 @@ def test_load_seed_file_names_the_file_for_a_duplicate_id(tmp_path: Path) -> Non
     with pytest.raises(SeedError) as error:
         load_seed_file(path)
     assert str(path) in str(error.value)
+
+
+def test_state_from_document_rejects_a_completion_without_an_enrollment_of_its_pair():
+    document = {
+        "courses": [{"id": "c1", "title": "C", "publishedVersion": 1}],
+        "users": [{"id": "u1", "email": "u1@example.com"}],
+        "completions": [
+            {
+                "courseId": "c1",
+                "userId": "u1",
+                "startedAt": "2023-01-01",
+                "completedAt": "2023-01-02",
+                "courseVersion": 1,
+            }
+        ],
+    }
+    with pytest.raises(SeedError, match="no enrollment of that pair"):
+        state_from_document(document, source="seed x.yaml")
