@@ -1,17 +1,15 @@
 """Connexion validators with messages a client can act on, and no 500 on bodies that are not UTF-8.
 
-The contract does the validating; these classes only change how a failure is worded, and build each
-schema validator once per operation instead of once per request.
+The contract does the validating; these classes only change how a failure is worded and how a body
+without a length is read.
 """
 
 from __future__ import annotations
 
 import json
 import typing as t
-from functools import cached_property
 
 from connexion.exceptions import BadRequestProblem, UnsupportedMediaTypeProblem
-from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
 from jsonschema.exceptions import best_match
@@ -63,10 +61,6 @@ async def _buffered(receive: Receive) -> tuple[Receive, str]:
 
 class RiseJSONBodyValidator(JSONRequestBodyValidator):
     """JSON bodies: malformed or non-UTF-8 bytes are a 400, and messages name the field."""
-
-    @cached_property
-    def _validator(self) -> Draft4RequestValidator:
-        return Draft4RequestValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER)
 
     async def _parse(self, stream: t.AsyncGenerator[bytes, None], scope: t.Any) -> t.Any:
         raw = b"".join([message async for message in stream])
