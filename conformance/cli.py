@@ -28,7 +28,8 @@ MOCK_KEY = "rise-mock-key"
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="rise-conformance", description="How far a server is from the Rise API contract, in shape and behaviour."
+        prog="rise-conformance",
+        description="How far a server is from the Rise API contract, in shape and behaviour.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     run_cmd = commands.add_parser("run", help="run the conformance suite against a target")
@@ -37,17 +38,37 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--mock", action="store_true", help="start the mock in-process and test it")
     run_cmd.add_argument("--api-key", help=f"the API key (default: ${KEY_ENV}); never shown in any output")
     run_cmd.add_argument("--profile", type=Path, help="YAML naming the courses and users the suite may touch")
-    run_cmd.add_argument("--max-examples", type=_positive_int, default=DEFAULT_MAX_EXAMPLES,
-                         help=f"Schemathesis cases per operation and phase (default {DEFAULT_MAX_EXAMPLES})")
-    run_cmd.add_argument("--report-dir", type=Path, default=Path("conformance-report"),
-                         help="where junit.xml and report.md go (default ./conformance-report)")
-    run_cmd.add_argument("--report-timeout", type=_positive_float, default=DEFAULT_REPORT_TIMEOUT,
-                         help=f"seconds to wait for a report to show an import (default {DEFAULT_REPORT_TIMEOUT:g})")
-    run_cmd.add_argument("--rate-limit", type=_rate, help="requests per second as N/s (default 2/s off loopback)")
+    run_cmd.add_argument(
+        "--max-examples",
+        type=_positive_int,
+        default=DEFAULT_MAX_EXAMPLES,
+        help=f"Schemathesis cases per operation and phase (default {DEFAULT_MAX_EXAMPLES})",
+    )
+    run_cmd.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("conformance-report"),
+        help="where junit.xml and report.md go (default ./conformance-report)",
+    )
+    run_cmd.add_argument(
+        "--report-timeout",
+        type=_positive_float,
+        default=DEFAULT_REPORT_TIMEOUT,
+        help=f"seconds to wait for a report to show an import (default {DEFAULT_REPORT_TIMEOUT:g})",
+    )
+    run_cmd.add_argument(
+        "--rate-limit", type=_rate, help="requests per second as N/s (default 2/s off loopback)"
+    )
     run_cmd.add_argument("--seed", type=int, help="seed for the choices and the generated data")
-    run_cmd.add_argument("--dry-run", action="store_true", help="list every write the run would make; make none")
-    run_cmd.add_argument("--parts", type=_parts, default=PARTS,
-                         help=f"comma-separated parts to run (default {','.join(PARTS)})")
+    run_cmd.add_argument(
+        "--dry-run", action="store_true", help="list every write the run would make; make none"
+    )
+    run_cmd.add_argument(
+        "--parts",
+        type=_parts,
+        default=PARTS,
+        help=f"comma-separated parts to run (default {','.join(PARTS)})",
+    )
     return parser
 
 
@@ -62,7 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with serving() if args.mock else nullcontext(args.base_url) as base_url:
             settings = RunSettings(
                 base_url=base_url, api_key=api_key, profile=profile, max_examples=args.max_examples,
-                report_timeout=args.report_timeout, rate=args.rate_limit, seed=args.seed, dry_run=args.dry_run,
+                report_timeout=args.report_timeout, rate=args.rate_limit, seed=args.seed,
+                dry_run=args.dry_run,
                 parts=args.parts,
             )  # fmt: skip
             live = sys.stdout.isatty()

@@ -164,9 +164,10 @@ class RiseClient:
         try:
             response = self._http.request(method, url, headers=headers, content=content)
         except httpx.HTTPError as error:
+            reason = mask(str(error), self.api_key) or type(error).__name__
             raise TargetError(
-                f"{method} {mask(url, self.api_key)} failed: {mask(str(error), self.api_key) or type(error).__name__}"
-                "; check that --base-url points at a running server"
+                f"{method} {mask(url, self.api_key)} failed: {reason}; "
+                "check that --base-url points at a running server"
             ) from None
         return response, time.monotonic() - started
 

@@ -10,10 +10,18 @@ from collections.abc import Callable
 
 from conformance.client import mask
 from conformance.outcomes import CheckResult, Outcome
-from conformance.runner import CheckFinished, CheckStarted, Event, PartStarted, Progress, RunFinished, RunStarted
+from conformance.runner import (
+    CheckFinished,
+    CheckStarted,
+    Event,
+    PartStarted,
+    Progress,
+    RunFinished,
+    RunStarted,
+)
 
 EVIDENCE_WIDTH = 90
-_ST_OPERATION = re.compile(r"^\s*(?:✅|❌|⏭|🚫|⚠️?|\S)?\s*(GET|POST|PUT|PATCH)\s+/\S*")
+_ST_PHASE = re.compile(r"^\s*\S+\s+(Examples|Coverage|Fuzzing|Stateful)\b")
 _MARK = {
     Outcome.PASSED: "PASS",
     Outcome.FAILED: "FAIL",
@@ -43,14 +51,18 @@ class ConsoleView:
                 self._part = part
             case CheckStarted(name=name, index=index, total=total):
                 self._progress(f"[{self._part} {index}/{total}] {name}")
-            case Progress(text=text) if _ST_OPERATION.match(text):
+            case Progress(text=text) if _ST_PHASE.match(text):
                 self._progress(f"[schema] {text.strip()[:100]}")
             case CheckFinished(result=result) if not self._live and result.outcome is Outcome.FAILED:
                 self._print(f"  FAIL {result.name}")
             case RunFinished(report=report):
                 self._end_line()
                 self._print(summary_table(report.results))
-                verdict = "conforms" if report.conforms else f"does NOT conform: {len(report.failed)} check(s) failed"
+                verdict = (
+                    "conforms"
+                    if report.conforms
+                    else f"does NOT conform: {len(report.failed)} check(s) failed"
+                )
                 self._print(f"\n{report.settings.base_url} {verdict} ({report.seconds:.1f} s)")
             case _:
                 pass

@@ -3,6 +3,7 @@ that --dry-run closes."""
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -46,15 +47,22 @@ class Write:
 
     def describe(self) -> str:
         key = {"": "", None: " (no key)"}.get(self.token, " (a wrong key)")  # type: ignore[arg-type]
-        body = self.raw_body if self.raw_body is not None else self.body
-        return f"{self.method} {self.path}{key}" + (f" {body}" if body is not None else "")
+        if self.raw_body is None and self.body is None:
+            return f"{self.method} {self.path}{key}"
+        body = self.raw_body if self.raw_body is not None else json.dumps(self.body, ensure_ascii=False)
+        return f"{self.method} {self.path}{key} {body}"
 
 
 def import_write(course_id: str, user_id: str, started: str, completed: str, **extra: Any) -> Write:
-    return Write("POST", completions_path(course_id, user_id), {"startedAt": started, "completedAt": completed}, **extra)
+    return Write(
+        "POST",
+        completions_path(course_id, user_id),
+        {"startedAt": started, "completedAt": completed},
+        **extra,
+    )
 
 
-class DryRun(Exception):  # noqa: N818 - a signal that carries the writes a check would make
+class DryRun(Exception):
     """Raised by `send_all` under --dry-run with the writes the check would have made."""
 
     def __init__(self, writes: Sequence[Write]) -> None:
@@ -84,7 +92,11 @@ class CheckContext:
         for write in writes:
             sent.append(
                 self.client.request(
-                    write.method, write.path, json_body=write.body, content=write.raw_body, token=write.token,
+                    write.method,
+                    write.path,
+                    json_body=write.body,
+                    content=write.raw_body,
+                    token=write.token,
                     headers={"Content-Type": "application/json"} if write.raw_body is not None else None,
                 )
             )
@@ -127,7 +139,9 @@ class CheckContext:
             exchanges.append(exchange)
             body = exchange.json()
             if exchange.status != 200 or not isinstance(body, dict) or not isinstance(body.get(key), list):
-                raise CheckFailed(f"200 with a '{key}' list from the report", f"HTTP {exchange.status}", exchanges)
+                raise CheckFailed(
+                    f"200 with a '{key}' list from the report", f"HTTP {exchange.status}", exchanges
+                )
             rows += [row for row in body[key] if isinstance(row, dict)]
             next_url = body.get("nextUrl")
         return rows, exchanges

@@ -37,8 +37,10 @@ def same_instant(reported: Any, sent: str) -> bool:
 
 
 def shows_dates(row: dict[str, Any] | None, started: str, completed: str) -> bool:
-    return row is not None and same_instant(row.get("startedAt"), started) and same_instant(
-        row.get("completedAt"), completed
+    return (
+        row is not None
+        and same_instant(row.get("startedAt"), started)
+        and same_instant(row.get("completedAt"), completed)
     )
 
 

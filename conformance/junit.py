@@ -38,10 +38,16 @@ def _suite(kind: Kind, results: list[CheckResult], secret: str | None) -> Elemen
     )
     for result in results:
         case = ElementTree.SubElement(
-            suite, "testcase", classname=f"rise-conformance.{kind.value}", name=result.name, time=f"{result.seconds:.3f}"
+            suite,
+            "testcase",
+            classname=f"rise-conformance.{kind.value}",
+            name=result.name,
+            time=f"{result.seconds:.3f}",
         )
         if result.outcome is Outcome.FAILED:
-            failure = ElementTree.SubElement(case, "failure", message=mask(result.evidence.splitlines()[0], secret))
+            failure = ElementTree.SubElement(
+                case, "failure", message=mask(result.evidence.splitlines()[0], secret)
+            )
             failure.text = mask(_details(result), secret)
         elif result.outcome in (Outcome.SKIPPED, Outcome.PLANNED):
             ElementTree.SubElement(case, "skipped", message=mask(result.evidence, secret))

@@ -19,7 +19,9 @@ _TITLES = {
 def markdown_report(report: RunReport) -> str:
     """The run as Markdown, with the API key masked."""
     settings = report.settings
-    verdict = "conforms" if report.conforms else f"does **not** conform ({len(report.failed)} check(s) failed)"
+    verdict = (
+        "conforms" if report.conforms else f"does **not** conform ({len(report.failed)} check(s) failed)"
+    )
     lines = [
         "# rise-conformance report",
         "",
@@ -32,7 +34,13 @@ def markdown_report(report: RunReport) -> str:
     for kind in Kind:
         results = [r for r in report.results if r.kind is kind]
         if results:
-            lines += ["", f"## {_TITLES[kind]}", "", "| check | rule | result | evidence |", "|---|---|---|---|"]
+            lines += [
+                "",
+                f"## {_TITLES[kind]}",
+                "",
+                "| check | rule | result | evidence |",
+                "|---|---|---|---|",
+            ]
             lines += [_row(r) for r in results]
     failures = report.failed
     if failures:

@@ -31,13 +31,17 @@ def serving(app: Any | None = None) -> Iterator[str]:
 
         app = create_app()
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, name=f"rise-mock-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + STARTUP_SECONDS
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise TargetError(f"the in-process mock did not start on 127.0.0.1:{port} within {STARTUP_SECONDS:g} s")
+            raise TargetError(
+                f"the in-process mock did not start on 127.0.0.1:{port} within {STARTUP_SECONDS:g} s"
+            )
         time.sleep(0.02)
     try:
         yield f"http://127.0.0.1:{port}"

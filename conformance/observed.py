@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from conformance.client import Exchange
 from conformance.context import CheckContext, Write, completions_path, import_write
@@ -54,12 +53,20 @@ def error_statuses(ctx: CheckContext) -> Answer:
     """Q1: the HTTP status of course_not_found, user_not_found, course_not_published and of a bad key."""
     user, course = ctx.profile.users[0], ctx.profile.no_quiz
     probes = {
-        "course_not_found": import_write("conformance-observed-missing-course", user, "2023-05-02", "2023-05-02"),
-        "user_not_found": import_write(course, "conformance-observed-missing-user", "2023-05-02", "2023-05-02"),
-        "unauthorized": import_write(course, user, "2023-05-02", "2023-05-02", token="rise-conformance-wrong-key"),
+        "course_not_found": import_write(
+            "conformance-observed-missing-course", user, "2023-05-02", "2023-05-02"
+        ),
+        "user_not_found": import_write(
+            course, "conformance-observed-missing-user", "2023-05-02", "2023-05-02"
+        ),
+        "unauthorized": import_write(
+            course, user, "2023-05-02", "2023-05-02", token="rise-conformance-wrong-key"
+        ),
     }
     if ctx.profile.unpublished:
-        probes["course_not_published"] = import_write(ctx.profile.unpublished, user, "2023-05-02", "2023-05-02")
+        probes["course_not_published"] = import_write(
+            ctx.profile.unpublished, user, "2023-05-02", "2023-05-02"
+        )
     sent = ctx.send_all(list(probes.values()))
     promises = {
         code: (e.status == ERROR_STATUS[code] and e.error_code == code, _answer(e))
@@ -74,7 +81,9 @@ def error_envelope(ctx: CheckContext) -> Answer:
     if not errors:
         return Answer(Outcome.RECORDED, "no error body seen in this run")
     keys = sorted({key for e in errors for key in e.json()})
-    without_message = [e for e in errors if not isinstance(e.json().get("message"), str) or not e.json()["message"]]
+    without_message = [
+        e for e in errors if not isinstance(e.json().get("message"), str) or not e.json()["message"]
+    ]
     extra = sorted(set(keys) - {"code", "message"})
     text = f"{len(errors)} error bodies; keys {keys}" + (f" (beyond the contract: {extra})" if extra else "")
     if without_message:
@@ -91,7 +100,9 @@ def date_forms(ctx: CheckContext) -> Answer:
         "date-only": Write("POST", path, {"startedAt": "2023-05-01", "completedAt": "2023-05-03"}),
         "timezone-less": Write("POST", path, {"startedAt": started[:-1], "completedAt": completed[:-1]}),
         "completedAt < startedAt": Write("POST", path, {"startedAt": completed, "completedAt": started}),
-        "future": Write("POST", path, {"startedAt": "2999-01-01T00:00:00Z", "completedAt": "2999-01-02T00:00:00Z"}),
+        "future": Write(
+            "POST", path, {"startedAt": "2999-01-01T00:00:00Z", "completedAt": "2999-01-02T00:00:00Z"}
+        ),
     }
     sent = dict(zip(probes, ctx.send_all(list(probes.values())), strict=True))
     promises = {
@@ -163,9 +174,14 @@ def report_rows(ctx: CheckContext) -> Answer:
 
 QUESTIONS: tuple[Question, ...] = tuple(
     Question(f"observed_{function.__name__}", function)
-    for function in (error_statuses, date_forms, unknown_body_fields, version_header, error_envelope,
-                     rate_limits, report_rows)
+    for function in (
+        error_statuses,
+        date_forms,
+        unknown_body_fields,
+        version_header,
+        error_envelope,
+        rate_limits,
+        report_rows,
+    )
 )
 """In run order: those reading the run's exchanges come last, so they see the probes too."""
-
-_ = timedelta  # dates in probes come from ctx.fresh_dates

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from conformance.client import Exchange
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     SKIPPED = "skipped"
@@ -18,7 +18,7 @@ class Outcome(str, Enum):
     """--dry-run: the check listed its writes and made none."""
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """Which part of a run a result comes from."""
 
     SEMANTIC = "semantic"
@@ -26,7 +26,7 @@ class Kind(str, Enum):
     OBSERVED = "observed"
 
 
-class CheckFailed(Exception):  # noqa: N818 - it is the failure itself, as Schemathesis names them
+class CheckFailed(Exception):
     """The target broke the check's rule: `expected` is what the contract promises, `observed` what came."""
 
     def __init__(self, expected: str, observed: str, exchanges: list[Exchange] | None = None) -> None:
@@ -36,7 +36,7 @@ class CheckFailed(Exception):  # noqa: N818 - it is the failure itself, as Schem
         self.exchanges = list(exchanges or [])
 
 
-class Skip(Exception):  # noqa: N818 - a signal, like pytest's
+class Skip(Exception):
     """The check cannot run on this target without risking a false verdict; the reason says why."""
 
 

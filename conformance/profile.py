@@ -13,9 +13,7 @@ from conformance.errors import ProfileError
 DEFAULT_PROFILE_PATH = Path(__file__).resolve().parent / "default_profile.yaml"
 REQUIRED_COURSES = ("quiz", "no_quiz", "third_party")
 OPTIONAL_COURSES = ("unpublished",)
-_EXAMPLE = (
-    "courses: {quiz: ID, no_quiz: ID, third_party: ID, unpublished: ID (optional)}, users: [ID, ...]"
-)
+_EXAMPLE = "courses: {quiz: ID, no_quiz: ID, third_party: ID, unpublished: ID (optional)}, users: [ID, ...]"
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,10 @@ def row_problems(rows: list[dict[str, Any]], body: Any, course_kind: str | None)
     started, completed = parse_instant(body["startedAt"]), parse_instant(body["completedAt"])
     shown = parse_instant(row.get("startedAt")), parse_instant(row.get("completedAt"))
     if shown != (started, completed):
-        return [f"expected the row to show startedAt {body['startedAt']} and completedAt {body['completedAt']}, "
-                f"got {row.get('startedAt')!r} and {row.get('completedAt')!r}"]
+        return [
+            f"expected the row to show startedAt {body['startedAt']} and completedAt {body['completedAt']}, "
+            f"got {row.get('startedAt')!r} and {row.get('completedAt')!r}"
+        ]
     problems = []
     if started and completed and parse_duration(row.get("duration")) != completed - started:
         problems.append(f"expected duration {completed - started}, got {row.get('duration')!r}")

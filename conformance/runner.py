@@ -14,7 +14,7 @@ from conformance.errors import TargetError
 from conformance.observed import QUESTIONS, Answer
 from conformance.outcomes import CheckFailed, CheckResult, Kind, Outcome, Skip
 from conformance.profile import Profile
-from conformance.schema_phase import CHECKS, PHASES, SchemaOutcome, SchemaSettings, run_schema_phase
+from conformance.schema_phase import CHECKS, PHASES, RULES, SchemaOutcome, SchemaSettings, run_schema_phase
 from conformance.semantic import SEMANTIC_CHECKS
 
 DEFAULT_RATE = 2.0
@@ -116,9 +116,13 @@ def run(settings: RunSettings, emit: Listener) -> RunReport:
     emit(RunStarted(settings, seed))
     with RiseClient(settings.base_url, settings.api_key, rate=settings.effective_rate) as client:
         preflight(client, settings.profile)
-        ctx = CheckContext(client, settings.profile, settings.report_timeout, settings.dry_run, random.Random(seed))
+        ctx = CheckContext(
+            client, settings.profile, settings.report_timeout, settings.dry_run, random.Random(seed)
+        )
         if "semantic" in settings.parts:
-            _run_part("semantic", [(c.name, c.description, c.run) for c in SEMANTIC_CHECKS], ctx, report, emit)
+            _run_part(
+                "semantic", [(c.name, c.description, c.run) for c in SEMANTIC_CHECKS], ctx, report, emit
+            )
         if "observed" in settings.parts:
             _run_part("observed", [(q.name, q.description, q.ask) for q in QUESTIONS], ctx, report, emit)
     if "schema" in settings.parts:
@@ -136,7 +140,9 @@ def preflight(client: RiseClient, profile: Profile) -> None:
             f"{client.base_url} refused the API key (401): pass a valid key with --api-key or RISE_API_KEY"
         )
     if probe.status != 200:
-        raise TargetError(f"GET {probe.url} answered {probe.status}, not 200: is --base-url the Rise API root?")
+        raise TargetError(
+            f"GET {probe.url} answered {probe.status}, not 200: is --base-url the Rise API root?"
+        )
     missing = [f"course {c}" for c in profile.courses if client.get(f"/courses/{segment(c)}").status == 404]
     missing += [f"user {u}" for u in profile.users if client.get(f"/users/{segment(u)}").status == 404]
     if missing:
@@ -149,7 +155,11 @@ CheckFunction = Callable[[CheckContext], "str | Answer"]
 
 
 def _run_part(
-    part: str, checks: Sequence[tuple[str, str, CheckFunction]], ctx: CheckContext, report: RunReport, emit: Listener
+    part: str,
+    checks: Sequence[tuple[str, str, CheckFunction]],
+    ctx: CheckContext,
+    report: RunReport,
+    emit: Listener,
 ) -> None:
     emit(PartStarted(part, len(checks)))
     kind = Kind.SEMANTIC if part == "semantic" else Kind.OBSERVED
@@ -160,19 +170,25 @@ def _run_part(
         emit(CheckFinished(result))
 
 
-def _judge(name: str, kind: Kind, description: str, function: CheckFunction, ctx: CheckContext) -> CheckResult:
+def _judge(
+    name: str, kind: Kind, description: str, function: CheckFunction, ctx: CheckContext
+) -> CheckResult:
     """Run one check and turn how it ended into a result; set-up errors propagate."""
     started = time.monotonic()
     first_exchange = len(ctx.client.exchanges)
 
     def result(outcome: Outcome, evidence: str, exchanges: Sequence[Exchange] = ()) -> CheckResult:
-        return CheckResult(name, kind, description, outcome, evidence, list(exchanges), time.monotonic() - started)
+        return CheckResult(
+            name, kind, description, outcome, evidence, list(exchanges), time.monotonic() - started
+        )
 
     try:
         found = function(ctx)
     except CheckFailed as failure:
         evidence = f"expected {failure.expected}; observed {failure.observed}"
-        return result(Outcome.FAILED, evidence, failure.exchanges or ctx.client.exchanges[first_exchange:][-3:])
+        return result(
+            Outcome.FAILED, evidence, failure.exchanges or ctx.client.exchanges[first_exchange:][-3:]
+        )
     except Skip as skip:
         return result(Outcome.SKIPPED, f"skipped: {skip}")
     except DryRun as planned:
@@ -187,10 +203,12 @@ def _schema_part(settings: RunSettings, seed: int, report: RunReport, emit: List
     emit(PartStarted("schema", len(CHECKS)))
     description = f"Schemathesis phases {', '.join(PHASES)} over every operation of the contract"
     if settings.dry_run:
-        pairs = ", ".join(f"({c}, {u})" for c in settings.profile.published_courses for u in settings.profile.users)
+        pairs = ", ".join(
+            f"({c}, {u})" for c in settings.profile.published_courses for u in settings.profile.users
+        )
         evidence = (
             f"would send up to {settings.max_examples} generated cases per operation and phase; its positive "
-            f"imports (POST .../completions) and enrollments (PUT /courses/{{courseId}}/users/{{userId}}) go only "
+            "imports (POST .../completions) and enrollments (PUT /courses/{courseId}/users/{userId}) go only "
             f"to the profile pairs {pairs}; negative ones to IDs the contract rejects"
         )
         result = CheckResult("schemathesis", Kind.SCHEMA, description, Outcome.PLANNED, evidence)
@@ -198,8 +216,14 @@ def _schema_part(settings: RunSettings, seed: int, report: RunReport, emit: List
         emit(CheckFinished(result))
         return
     schema_settings = SchemaSettings(
-        settings.base_url, settings.api_key, settings.profile, settings.max_examples, seed, settings.effective_rate
+        settings.base_url,
+        settings.api_key,
+        settings.profile,
+        settings.max_examples,
+        seed,
+        settings.effective_rate,
     )
+    emit(CheckStarted(f"schemathesis: phases {', '.join(PHASES)}", 1, 1))
     started = time.monotonic()
     outcome = run_schema_phase(schema_settings, lambda line: emit(Progress(line)))
     report.schema_summary = outcome.summary
@@ -215,7 +239,7 @@ def _schema_part(settings: RunSettings, seed: int, report: RunReport, emit: List
 
 def _schema_result(check: str, outcome: SchemaOutcome, seconds: float) -> CheckResult:
     failures = [f for f in outcome.failures if check in f.checks]
-    description = f"Schemathesis check {check}"
+    description = RULES.get(check, f"Schemathesis check {check}")
     if not failures:
         evidence = f"no failure over {len(outcome.operations)} operations"
         return CheckResult(check, Kind.SCHEMA, description, Outcome.PASSED, evidence, seconds=seconds)

@@ -4,6 +4,7 @@ the contract, configured for a contract test, with its progress streamed and its
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -22,22 +23,25 @@ from conformance.schemathesis_hooks import PROFILE_ENV, RATE_ENV
 from mock_server.contract import CONTRACT_PATH
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
-CHECKS = (
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_schema_conformance",
-    "response_headers_conformance",
-    "negative_data_rejection",
-    "positive_data_acceptance",
-    "missing_required_header",
-    "unsupported_method",
-    "ignored_auth",
-)
+RULES = {
+    "not_a_server_error": "No request, valid or not, gets a 5xx.",
+    "status_code_conformance": "Every status answered is one the contract lists for the operation.",
+    "content_type_conformance": "Every response's Content-Type is one the contract declares.",
+    "response_schema_conformance": "Every response body matches the contract's schema for its status.",
+    "response_headers_conformance": "Declared response headers are present and match their schema.",
+    "negative_data_rejection": "Requests that break the contract are rejected with a 4xx.",
+    "positive_data_acceptance": "Requests the contract allows are not rejected as invalid.",
+    "missing_required_header": "Requests missing a required header are rejected.",
+    "unsupported_method": "Methods the contract does not declare get 405 with an Allow header.",
+    "ignored_auth": "Requests without a valid key get 401.",
+}
+"""The Schemathesis checks a run applies, each with the rule it stands for."""
+CHECKS = tuple(RULES)
 UNEXPECTED_METHODS = ("PATCH", "OPTIONS", "TRACE")
 """Methods the coverage phase may try where the contract has none: never DELETE."""
 KEY_ENV = "RISE_API_KEY"
 HOOKS_MODULE = "conformance.schemathesis_hooks"
+_ST_CODE = re.compile(r"\bST\d{3}\b")
 
 
 @dataclass(frozen=True)
@@ -111,14 +115,23 @@ def run_schema_phase(settings: SchemaSettings, on_line: Callable[[str], None]) -
         return _read_junit(junit.read_text(encoding="utf-8"), settings.api_key, lines)
 
 
-def _stream(argv: list[str], env: dict[str, str], secret: str | None, on_line: Callable[[str], None]) -> Iterator[str]:
+def _stream(
+    argv: list[str], env: dict[str, str], secret: str | None, on_line: Callable[[str], None]
+) -> Iterator[str]:
     try:
         process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True, encoding="utf-8",
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
+            text=True,
+            encoding="utf-8",
             errors="replace",
         )
     except OSError as error:
-        raise SchemathesisError(f"cannot start Schemathesis ({error}); reinstall with pip install -e .") from None
+        raise SchemathesisError(
+            f"cannot start Schemathesis ({error}); reinstall with pip install -e ."
+        ) from None
     assert process.stdout is not None
     with process:
         for raw in process.stdout:
@@ -135,11 +148,19 @@ def _read_junit(text: str, secret: str | None, lines: list[str]) -> SchemaOutcom
     for case in root.iter("testcase"):
         operations.append(case.get("name", "?"))
         for node in [*case.findall("failure"), *case.findall("error")]:
-            code = node.get("message", "")
+            code = _code(node.get("message", ""), node.text or "")
             body = mask(node.text or "", secret)
             failures.append(SchemaFailure(_checks_of(code, body), case.get("name", "?"), code, body))
-    summary = next((line.strip("= ") for line in reversed(lines) if line.startswith("=") and " in " in line), "")
+    summary = next(
+        (line.strip("= ") for line in reversed(lines) if line.startswith("=") and " in " in line), ""
+    )
     return SchemaOutcome(tuple(failures), tuple(operations), summary)
+
+
+def _code(message: str, text: str) -> str:
+    """The ST code of a JUnit failure (its message, else the first code in its text)."""
+    found = _ST_CODE.search(message) or _ST_CODE.search(text)
+    return found.group(0) if found else message
 
 
 def _checks_of(code: str, text: str) -> tuple[str, ...]:

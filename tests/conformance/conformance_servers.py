@@ -17,7 +17,9 @@ from mock_server.records import Completion, Enrollment, Source
 from mock_server.seed import DEMO_SEED_PATH, load_seed_file
 from mock_server.tenant import Tenant, utc_now
 
-Rewrite = Callable[[Scope, int, list[tuple[bytes, bytes]], bytes], tuple[int, list[tuple[bytes, bytes]], bytes]]
+Rewrite = Callable[
+    [Scope, int, list[tuple[bytes, bytes]], bytes], tuple[int, list[tuple[bytes, bytes]], bytes]
+]
 
 
 def demo_tenant(tenant_class: type[Tenant] = Tenant, **options: Any) -> Tenant:
@@ -49,7 +51,9 @@ class ResponseRewriter:
             chunks.append(message.get("body", b""))
             if message.get("more_body"):
                 return
-            status, headers, body = self.rewrite(scope, start["status"], list(start.get("headers", [])), b"".join(chunks))
+            status, headers, body = self.rewrite(
+                scope, start["status"], list(start.get("headers", [])), b"".join(chunks)
+            )
             headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
             headers.append((b"content-length", str(len(body)).encode()))
             await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -112,7 +116,9 @@ class DropsWrite(Tenant):
     """Answers 202 and records nothing."""
 
     def import_completion(self, course_id: str, user_id: str, body: Any) -> Completion:
-        course, user = rules.import_target(self._store.course(course_id), self._store.user(user_id), course_id, user_id)
+        course, user = rules.import_target(
+            self._store.course(course_id), self._store.user(user_id), course_id, user_id
+        )
         return rules.imported_completion(course, user, *rules.import_dates(body), utc_now())
 
 
@@ -212,7 +218,11 @@ def keeps_two_records(app: ASGIApp) -> ASGIApp:
     def change(scope: Scope, document: Any) -> Any:
         for key in ("courses", "learners"):
             if isinstance(document, dict) and isinstance(document.get(key), list):
-                document[key] = [copy for row in document[key] for copy in ([row, row] if row.get("status") == "Complete" else [row])]
+                document[key] = [
+                    copy
+                    for row in document[key]
+                    for copy in ([row, row] if row.get("status") == "Complete" else [row])
+                ]
         return document
 
     return json_rewriter(change)(app)
@@ -265,7 +275,9 @@ def fails_on_non_ascii_ids(app: ASGIApp) -> ASGIApp:
 
     async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].isascii():
-            await send({"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"text/plain")]})
+            await send(
+                {"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"text/plain")]}
+            )
             await send({"type": "http.response.body", "body": b"Internal Server Error"})
             return
         await app(scope, receive, send)
@@ -287,8 +299,10 @@ def plain_text_errors(app: ASGIApp) -> ASGIApp:
     """Errors come back as text/plain instead of the contract's JSON."""
 
     def rewrite(scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> Any:
-        if status == 404:
-            headers = [(k, v) for k, v in headers if k.lower() != b"content-type"] + [(b"content-type", b"text/plain")]
+        if status >= 400:
+            headers = [(k, v) for k, v in headers if k.lower() != b"content-type"] + [
+                (b"content-type", b"text/plain")
+            ]
         return status, headers, body
 
     return ResponseRewriter(app, rewrite)
@@ -317,11 +331,11 @@ def numeric_course_titles(app: ASGIApp) -> ASGIApp:
     return json_rewriter(change)(app)
 
 
-def teapot_enrollments(app: ASGIApp) -> ASGIApp:
-    """Enrollment answers an undocumented 418."""
+def undocumented_status_on_users(app: ASGIApp) -> ASGIApp:
+    """GET /users answers 203, a status the contract does not list."""
 
     def rewrite(scope: Scope, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> Any:
-        return (418 if scope["method"] == "PUT" and status == 204 else status), headers, body
+        return (203 if scope["path"] == "/users" and status == 200 else status), headers, body
 
     return ResponseRewriter(app, rewrite)
 
@@ -336,12 +350,16 @@ def _each_object(document: Any, change: Callable[[dict[str, Any]], dict[str, Any
 
 def reversed_field_order(app: ASGIApp) -> ASGIApp:
     """Every JSON object lists its fields in reverse order."""
-    return json_rewriter(lambda scope, doc: _each_object(doc, lambda obj: dict(reversed(list(obj.items())))))(app)
+    return json_rewriter(lambda scope, doc: _each_object(doc, lambda obj: dict(reversed(list(obj.items())))))(
+        app
+    )
 
 
 def extra_properties(app: ASGIApp) -> ASGIApp:
     """Every JSON object carries properties the contract does not name."""
-    return json_rewriter(lambda scope, doc: _each_object(doc, lambda obj: {**obj, "tenantRegion": "eu-1", "_links": {}}))(app)
+    return json_rewriter(
+        lambda scope, doc: _each_object(doc, lambda obj: {**obj, "tenantRegion": "eu-1", "_links": {}})
+    )(app)
 
 
 def other_messages(app: ASGIApp) -> ASGIApp:
@@ -375,14 +393,21 @@ def other_cursor_format(app: ASGIApp) -> ASGIApp:
     def outgoing(scope: Scope, document: Any) -> Any:
         if isinstance(document, dict) and isinstance(document.get("nextUrl"), str):
             document["nextUrl"] = re.sub(
-                r"cursor=([^&]+)", lambda m: "cursor=" + CURSOR_PREFIX + m.group(1).encode().hex(), document["nextUrl"]
+                r"cursor=([^&]+)",
+                lambda m: "cursor=" + CURSOR_PREFIX + m.group(1).encode().hex(),
+                document["nextUrl"],
             )
         return document
 
     def incoming(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
         query = parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True)
         fixed = [
-            (k, bytes.fromhex(v[len(CURSOR_PREFIX):]).decode() if k == "cursor" and v.startswith(CURSOR_PREFIX) else v)
+            (
+                k,
+                bytes.fromhex(v[len(CURSOR_PREFIX) :]).decode()
+                if k == "cursor" and v.startswith(CURSOR_PREFIX)
+                else v,
+            )
             for k, v in query
         ]
         scope["query_string"] = urlencode(fixed).encode()

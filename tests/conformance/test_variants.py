@@ -22,7 +22,7 @@ from conformance_servers import (
     no_auth_check,
     numeric_course_titles,
     plain_text_errors,
-    teapot_enrollments,
+    undocumented_status_on_users,
     wrong_duration,
     wrong_version_header,
 )
@@ -31,7 +31,10 @@ SEMANTIC_DEFECTS: dict[str, tuple[Callable[[], object], str]] = {
     "drops the write": (lambda: mock_app(DropsWrite), "import_shows_in_reports"),
     "keeps two records": (lambda: keeps_two_records(mock_app()), "upsert_keeps_one_record"),
     "keeps the old dates": (lambda: mock_app(KeepsOldDates), "upsert_keeps_one_record"),
-    "quiz score on a third-party course": (lambda: mock_app(QuizScoreOnThirdParty), "no_quiz_score_without_rise_quiz"),
+    "quiz score on a third-party course": (
+        lambda: mock_app(QuizScoreOnThirdParty),
+        "no_quiz_score_without_rise_quiz",
+    ),
     "wrong duration": (lambda: wrong_duration(mock_app()), "duration_is_completed_minus_started"),
     "accepts an unpublished course": (
         lambda: mock_app(AcceptsUnpublished),
@@ -40,12 +43,18 @@ SEMANTIC_DEFECTS: dict[str, tuple[Callable[[], object], str]] = {
     "wrong error code": (lambda: mock_app(UserNotFoundAsNotFound), "unknown_user_is_user_not_found"),
     "400 for a missing course": (lambda: mock_app(MissingCourseAs400), "unknown_course_is_course_not_found"),
     "no auth check": (lambda: no_auth_check(mock_app()), "missing_or_wrong_key_is_unauthorized"),
-    "500 on a non-ASCII id": (lambda: fails_on_non_ascii_ids(mock_app()), "unknown_course_is_course_not_found"),
+    "500 on a non-ASCII id": (
+        lambda: fails_on_non_ascii_ids(mock_app()),
+        "unknown_course_is_course_not_found",
+    ),
     "overwrites an existing enrollment date": (
         lambda: mock_app(OverwritesEnrollmentDate),
         "enrollment_keeps_enrolled_at",
     ),
-    "copies an import to other learners": (lambda: mock_app(WritesToEveryLearner), "writes_stay_in_their_pair"),
+    "copies an import to other learners": (
+        lambda: mock_app(WritesToEveryLearner),
+        "writes_stay_in_their_pair",
+    ),
     "accepts a body without startedAt": (
         lambda: fills_missing_started_at(mock_app()),
         "invalid_body_is_rejected",
@@ -53,23 +62,32 @@ SEMANTIC_DEFECTS: dict[str, tuple[Callable[[], object], str]] = {
 }
 
 SCHEMA_DEFECTS: dict[str, tuple[Callable[[], object], str]] = {
-    "accepts a body without startedAt": (lambda: fills_missing_started_at(mock_app()), "negative_data_rejection"),
+    "accepts a body without startedAt": (
+        lambda: fills_missing_started_at(mock_app()),
+        "negative_data_rejection",
+    ),
     "no auth check": (lambda: no_auth_check(mock_app()), "ignored_auth"),
     "unknown version in a response header": (
         lambda: wrong_version_header(mock_app()),
         "response_headers_conformance",
     ),
     "404 errors as text/plain": (lambda: plain_text_errors(mock_app()), "content_type_conformance"),
-    "undeclared method answered 404 without Allow": (lambda: no_allow_header(mock_app()), "unsupported_method"),
+    "undeclared method answered 404 without Allow": (
+        lambda: no_allow_header(mock_app()),
+        "unsupported_method",
+    ),
     "course title as a number": (lambda: numeric_course_titles(mock_app()), "response_schema_conformance"),
-    "undocumented 418 on enrollment": (lambda: teapot_enrollments(mock_app()), "status_code_conformance"),
+    "undocumented 203 on GET /users": (
+        lambda: undocumented_status_on_users(mock_app()),
+        "status_code_conformance",
+    ),
 }
 
 
 @pytest.mark.parametrize("defect", SEMANTIC_DEFECTS)
 def test_semantic_checks_catch_defect(run_cli, defect: str) -> None:
     build, check = SEMANTIC_DEFECTS[defect]
-    run = run_cli(build(), "--parts", "semantic", "--report-timeout", "1")
+    run = run_cli(build(), "--parts", "semantic", "--report-timeout", "0.5")
     assert run.code == 1, run.out
     assert check in run.failed, f"{defect}: expected {check} among failed checks, got {sorted(run.failed)}"
     assert check in run.out

@@ -1,0 +1,138 @@
+"""`rise-conformance run` through its command line: exit statuses, reports, the key mask, dry runs."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from conformance_servers import demo_tenant
+
+from conformance.mock_target import free_port
+from conformance.semantic import SEMANTIC_CHECKS
+from mock_server.app import create_app
+from mock_server.records import Enrollment
+from mock_server.seed import DEMO_SEED_PATH, load_seed_file
+from mock_server.tenant import Tenant
+
+SECRET = "s3cret-key-7f2b9c"
+
+
+def test_mock_run_conforms_with_default_settings_in_under_two_minutes(run_cli) -> None:
+    started = time.monotonic()
+    run = run_cli(None, "--mock")
+    seconds = time.monotonic() - started
+    assert run.code == 0, run.out
+    assert seconds < 120
+    assert not run.failed
+    report = (run.report_dir / "report.md").read_text(encoding="utf-8")
+    for check in SEMANTIC_CHECKS:
+        assert check.name in run.out and check.name in report and check.description in report
+    assert "## Observed" in report and "not_a_server_error" in report
+    assert "conforms" in run.out
+
+
+def test_api_key_appears_in_no_output_or_report(run_cli) -> None:
+    run = run_cli(create_app(api_keys=[SECRET]), "--max-examples", "3", key=SECRET)
+    assert run.code == 0, run.out
+    assert SECRET not in run.out + run.err
+    files = list(run.report_dir.iterdir())
+    assert {path.name for path in files} == {"junit.xml", "report.md"}
+    for path in files:
+        assert SECRET not in path.read_text(encoding="utf-8")
+
+
+def test_failure_report_shows_request_and_response_with_key_masked(run_cli) -> None:
+    app = create_app(tenant=demo_tenant(_NoQuizScore), api_keys=[SECRET])
+    run = run_cli(app, "--parts", "semantic", "--report-timeout", "0.5", key=SECRET)
+    assert run.code == 1
+    report = (run.report_dir / "report.md").read_text(encoding="utf-8")
+    failure = report.split("### quiz_course_scores_100", 1)[1]
+    assert "POST /courses/rise-quiz-101/users/" in failure or "/courses/rise-quiz-101/users/" in failure
+    assert "HTTP 202" in failure and "HTTP 200" in failure and "Bearer ***" in failure
+    assert SECRET not in report
+
+
+class _NoQuizScore(Tenant):
+    def import_completion(self, course_id, user_id, body):  # type: ignore[no-untyped-def]
+        completion = replace(super().import_completion(course_id, user_id, body), quiz_score_percent=None)
+        self._store.save_completion(completion)
+        return completion
+
+
+def test_dry_run_lists_writes_and_makes_none(run_cli) -> None:
+    tenant = demo_tenant()
+    before = tenant.state()
+    run = run_cli(create_app(tenant=tenant), "--dry-run")
+    assert run.code == 0, run.out
+    assert tenant.state() == before
+    assert "would send" in run.out and "POST /courses/" in (run.report_dir / "report.md").read_text()
+    assert "DELETE" not in run.out
+
+
+def test_skipped_check_says_why_when_every_user_is_enrolled(run_cli) -> None:
+    state = load_seed_file(DEMO_SEED_PATH)
+    courses = ["rise-quiz-101", "rise-intro-102", "scorm-forklift-201"]
+    users = ["user-ada", "user-grace", "user-alan", "user-katherine"]
+    enrolled_at = datetime(2024, 1, 1, tzinfo=UTC)
+    state.enrollments.update({(c, u): Enrollment(c, u, enrolled_at) for c in courses for u in users})
+    run = run_cli(create_app(tenant=Tenant(state)), "--parts", "semantic")
+    assert run.code == 0, run.out
+    assert "skipped: no unenrolled user left" in (run.report_dir / "report.md").read_text()
+
+
+def test_malformed_profile_exits_2_naming_the_problem(run_cli, tmp_path: Path) -> None:
+    profile = tmp_path / "profile.yaml"
+    profile.write_text("courses: {quiz: q1, no_quiz: q2}\nusers: [u1]\n", encoding="utf-8")
+    run = run_cli(create_app(), "--profile", str(profile))
+    assert run.code == 2
+    assert "courses.third_party" in run.err
+
+
+def test_profile_id_unknown_to_target_exits_2(run_cli, tmp_path: Path) -> None:
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(
+        "courses: {quiz: rise-quiz-101, no_quiz: rise-intro-102, third_party: scorm-forklift-201}\n"
+        "users: [user-ada, user-nobody]\n",
+        encoding="utf-8",
+    )
+    run = run_cli(create_app(), "--profile", str(profile))
+    assert run.code == 2
+    assert "user user-nobody" in run.err and "--profile" in run.err
+
+
+def test_unreachable_target_exits_2(run_cli) -> None:
+    run = run_cli(None, "--base-url", f"http://127.0.0.1:{free_port()}", "--api-key", "k")
+    assert run.code == 2
+    assert "--base-url" in run.err
+
+
+def test_refused_key_exits_2(run_cli) -> None:
+    run = run_cli(create_app(), key="not-the-key")
+    assert run.code == 2
+    assert "refused the API key" in run.err and "not-the-key" not in run.err
+
+
+def test_missing_key_exits_2(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RISE_API_KEY", raising=False)
+    run = run_cli(None, "--base-url", "http://127.0.0.1:9")
+    assert run.code == 2
+    assert "RISE_API_KEY" in run.err
+
+
+def test_key_comes_from_environment(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.mock_target import serving
+
+    monkeypatch.setenv("RISE_API_KEY", SECRET)
+    with serving(create_app(api_keys=[SECRET])) as url:
+        run = run_cli(None, "--base-url", url, "--parts", "observed")
+    assert run.code == 0, run.err
+    assert SECRET not in run.out
+
+
+def test_bad_rate_limit_is_a_usage_error(run_cli) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        run_cli(None, "--mock", "--rate-limit", "fast")
+    assert exit_info.value.code == 2

@@ -1,0 +1,51 @@
+"""`schemathesis run openapi.yaml --url URL -H "Authorization: Bearer ..."` from the repository root picks up
+schemathesis.toml and the project's hooks: quiet on the mock, loud on a mock that drops imports."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conformance_servers import DropsWrite, mock_app
+
+from conformance.mock_target import serving
+from conformance.profile import load_profile
+from conformance.schemathesis_hooks import positive_case_edits
+from mock_server.app import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _schemathesis_run(app: object, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, RISE_REPORT_TIMEOUT="0.5", RISE_CONFORMANCE_PROFILE="")
+    with serving(app) as url:
+        return subprocess.run(
+            [sys.executable, "-m", "schemathesis.cli", "--no-color", "run", "openapi.yaml", "--url", url,
+             "-H", "Authorization: Bearer rise-mock-key", "--seed", "3", *extra],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+
+def test_schemathesis_run_passes_on_the_mock() -> None:
+    done = _schemathesis_run(create_app(), "--max-examples", "10")
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_schemathesis_run_applies_import_row_check() -> None:
+    done = _schemathesis_run(mock_app(DropsWrite), "--max-examples", "5", "--phases", "examples,fuzzing")
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert "import_row_matches_report" in done.stdout
+    assert "rise-mock-key" not in done.stdout
+
+
+def test_positive_case_edits_points_at_profile_and_orders_dates() -> None:
+    profile = load_profile()
+    path = {"courseId": "random-course", "userId": "random-user"}
+    query = {"limit": 5, "cursor": "abc"}
+    body = {"startedAt": "2023-05-03", "completedAt": "2023-05-02T23:00:00Z"}
+    positive_case_edits(profile, 4, path, query, body)
+    assert path["courseId"] in profile.published_courses and path["userId"] in profile.users
+    assert query == {"limit": 5}
+    assert body == {"startedAt": "2023-05-02T23:00:00Z", "completedAt": "2023-05-03"}
