@@ -31,8 +31,9 @@ def serving(app: Any | None = None) -> Iterator[str]:
 
         app = create_app()
     port = free_port()
+    # "error": the coverage phase sends requests uvicorn itself refuses, and says so at "warning".
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off")
     )
     thread = threading.Thread(target=server.run, name=f"rise-mock-{port}", daemon=True)
     thread.start()

@@ -42,6 +42,7 @@ UNEXPECTED_METHODS = ("PATCH", "OPTIONS", "TRACE")
 KEY_ENV = "RISE_API_KEY"
 HOOKS_MODULE = "conformance.schemathesis_hooks"
 _ST_CODE = re.compile(r"\bST\d{3}\b")
+_OPERATION = re.compile(r"^[A-Z]+ /")
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,8 @@ def _read_junit(text: str, secret: str | None, lines: list[str]) -> SchemaOutcom
     root = ElementTree.fromstring(text)
     failures, operations = [], []
     for case in root.iter("testcase"):
-        operations.append(case.get("name", "?"))
+        if _OPERATION.match(case.get("name", "")):  # the stateful run has a test case of its own
+            operations.append(case.get("name", "?"))
         for node in [*case.findall("failure"), *case.findall("error")]:
             code = _code(node.get("message", ""), node.text or "")
             body = mask(node.text or "", secret)

@@ -9,6 +9,8 @@ from connexion import request
 from starlette.responses import Response
 
 from mock_server.contract import LIMIT_DEFAULT
+from mock_server.pagination import Page
+from mock_server.reports import ReportRow
 from mock_server.representations import (
     Urls,
     course_json,
@@ -74,14 +76,18 @@ class RiseApi:
         self, course_id: str, limit: int = LIMIT_DEFAULT, cursor: str | None = None
     ) -> dict[str, Any]:
         page = self._tenant.course_report(course_id, limit, cursor)
-        urls = self._urls()
-        path = urls.course_report(course_id)[len(urls.base) :]
-        return page_json("learners", page, report_row_json, urls, path, {"limit": limit})
+        return self._report("learners", page, lambda urls: urls.course_report(course_id), limit)
 
     async def get_learner_report(
         self, user_id: str, limit: int = LIMIT_DEFAULT, cursor: str | None = None
     ) -> dict[str, Any]:
         page = self._tenant.learner_report(user_id, limit, cursor)
+        return self._report("courses", page, lambda urls: urls.learner_report(user_id), limit)
+
+    def _report(
+        self, key: str, page: Page[ReportRow], url_of: Callable[[Urls], str], limit: int
+    ) -> dict[str, Any]:
+        """A report page; its nextUrl continues the report's own URL."""
         urls = self._urls()
-        path = urls.learner_report(user_id)[len(urls.base) :]
-        return page_json("courses", page, report_row_json, urls, path, {"limit": limit})
+        path = url_of(urls)[len(urls.base) :]
+        return page_json(key, page, report_row_json, urls, path, {"limit": limit})

@@ -30,8 +30,8 @@ def deref(node: Any, root: dict[str, Any] = CONTRACT) -> Any:
     return node
 
 
-def media_examples() -> Iterator[tuple[str, Any, dict[str, Any]]]:
-    """(where, example value, schema) for every example attached to a request or response body."""
+def media_types() -> Iterator[tuple[str, dict[str, Any]]]:
+    """("METHOD /path status media-type", media object) for every request and response body."""
     for path, item in CONTRACT["paths"].items():
         for method, operation in item.items():
             if method not in METHODS:
@@ -40,11 +40,16 @@ def media_examples() -> Iterator[tuple[str, Any, dict[str, Any]]]:
             bodies += [(status, deref(r)) for status, r in operation["responses"].items()]
             for status, body in bodies:
                 for media_type, media in body.get("content", {}).items():
-                    where = f"{method.upper()} {path} {status} {media_type}"
-                    if "example" in media:
-                        yield where, media["example"], media["schema"]
-                    for name, example in media.get("examples", {}).items():
-                        yield f"{where} ({name})", deref(example)["value"], media["schema"]
+                    yield f"{method.upper()} {path} {status} {media_type}", media
+
+
+def media_examples() -> Iterator[tuple[str, Any, dict[str, Any]]]:
+    """(where, example value, schema) for every example attached to a request or response body."""
+    for where, media in media_types():
+        if "example" in media:
+            yield where, media["example"], media["schema"]
+        for name, example in media.get("examples", {}).items():
+            yield f"{where} ({name})", deref(example)["value"], media["schema"]
 
 
 def schema_validator(schema: dict[str, Any]) -> OAS30Validator:
@@ -81,15 +86,8 @@ def test_contract_example_matches_its_schema(where, value, schema):
 
 def test_contract_has_an_example_for_every_json_body():
     examples = {where.split(" (")[0] for where, _, _ in EXAMPLES}
-    for path, item in CONTRACT["paths"].items():
-        for method, operation in item.items():
-            if method not in METHODS:
-                continue
-            bodies = [("request", deref(operation.get("requestBody", {})))]
-            bodies += [(status, deref(r)) for status, r in operation["responses"].items()]
-            for status, body in bodies:
-                for media_type in body.get("content", {}):
-                    assert f"{method.upper()} {path} {status} {media_type}" in examples
+    for where, _ in media_types():
+        assert where in examples, f"{where} has no example"
 
 
 def test_contract_examples_use_only_demo_tenant_ids():
