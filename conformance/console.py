@@ -58,11 +58,13 @@ class ConsoleView:
             case RunFinished(report=report):
                 self._end_line()
                 self._print(summary_table(report.results))
-                verdict = (
-                    "conforms"
-                    if report.conforms
-                    else f"does NOT conform: {len(report.failed)} check(s) failed"
-                )
+                if report.settings.dry_run:
+                    self._print(planned_writes(report.results))
+                    verdict = "was only read (dry run): the writes above were not sent"
+                elif report.conforms:
+                    verdict = "conforms"
+                else:
+                    verdict = f"does NOT conform: {len(report.failed)} check(s) failed"
                 self._print(f"\n{report.settings.base_url} {verdict} ({report.seconds:.1f} s)")
             case _:
                 pass
@@ -93,4 +95,14 @@ def summary_table(results: list[CheckResult]) -> str:
         if len(evidence) > EVIDENCE_WIDTH:
             evidence = evidence[: EVIDENCE_WIDTH - 3] + "..."
         lines.append(f"{result.name:<{width}}  {_MARK[result.outcome]:<6}  {evidence}")
+    return "\n".join(lines)
+
+
+def planned_writes(results: list[CheckResult]) -> str:
+    """Every write a dry run would have made, in full, under the check that would make it."""
+    lines = ["", "Writes the run would make (none were sent):"]
+    for result in results:
+        if result.outcome is Outcome.PLANNED:
+            lines.append(f"  {result.name}:")
+            lines.extend(f"    {line}" for line in result.evidence.splitlines()[1:] or [result.evidence])
     return "\n".join(lines)

@@ -42,6 +42,11 @@ def markdown_report(report: RunReport) -> str:
                 "|---|---|---|---|",
             ]
             lines += [_row(r) for r in results]
+    planned = [r for r in report.results if r.outcome is Outcome.PLANNED]
+    if planned:
+        lines += ["", "## Writes the run would make (none were sent)"]
+        for result in planned:
+            lines += ["", f"### {result.name}", "", "```", result.evidence, "```"]
     failures = report.failed
     if failures:
         lines += ["", "## Failures, with the requests and responses that show them"]

@@ -192,8 +192,8 @@ def _judge(
     except Skip as skip:
         return result(Outcome.SKIPPED, f"skipped: {skip}")
     except DryRun as planned:
-        writes = "; ".join(write.describe() for write in planned.writes)
-        return result(Outcome.PLANNED, f"would send {len(planned.writes)} write(s): {writes}")
+        writes = "".join(f"\n{write.describe()}" for write in planned.writes)
+        return result(Outcome.PLANNED, f"would send {len(planned.writes)} write(s):{writes}")
     if isinstance(found, Answer):
         return result(found.outcome, found.text, found.exchanges)
     return result(Outcome.PASSED, found)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,12 +19,10 @@ from mock_server.tenant import Tenant
 SECRET = "s3cret-key-7f2b9c"
 
 
-def test_mock_run_conforms_with_default_settings_in_under_two_minutes(run_cli) -> None:
-    started = time.monotonic()
+def test_mock_run_conforms_with_default_settings(run_cli) -> None:
+    """Its time against the two-minute budget is measured by bench/conformance_run.py, not here."""
     run = run_cli(None, "--mock")
-    seconds = time.monotonic() - started
     assert run.code == 0, run.out
-    assert seconds < 120
     assert not run.failed
     report = (run.report_dir / "report.md").read_text(encoding="utf-8")
     for check in SEMANTIC_CHECKS:
@@ -70,6 +67,11 @@ def test_dry_run_lists_writes_and_makes_none(run_cli) -> None:
     assert tenant.state() == before
     assert "would send" in run.out and "POST /courses/" in (run.report_dir / "report.md").read_text()
     assert "DELETE" not in run.out
+    assert "Writes the run would make (none were sent):" in run.out
+    assert "was only read (dry run)" in run.out and "conforms" not in run.out
+    listed = run.out.split("Writes the run would make")[1]
+    for check in SEMANTIC_CHECKS:
+        assert f"  {check.name}:" in listed
 
 
 def test_skipped_check_says_why_when_every_user_is_enrolled(run_cli) -> None:
