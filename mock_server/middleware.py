@@ -55,13 +55,19 @@ class VersionCheckMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Bodies over the contract's limit are a 413, whether announced by Content-Length or streamed."""
+    """Bodies over the contract's limit are a 413, whether announced by Content-Length or streamed.
+
+    Only for the methods whose operations take a body (the contract declares 413 there); other methods'
+    bodies are never read.
+    """
+
+    METHODS = frozenset({"POST", "PUT"})
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] not in self.METHODS:
             await self.app(scope, receive, send)
             return
         length = Headers(scope=scope).get("content-length")
