@@ -17,9 +17,10 @@ from conformance.console import ConsoleView
 from conformance.errors import ConformanceError
 from conformance.junit import write_junit
 from conformance.markdown import write_markdown
-from conformance.mock_target import serving
 from conformance.profile import load_profile
 from conformance.runner import DEFAULT_MAX_EXAMPLES, DEFAULT_REPORT_TIMEOUT, PARTS, RunSettings, run
+from mock_server.errors import MockError
+from mock_server.serving import serving
 
 EXIT_CONFORMS, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 KEY_ENV = "RISE_API_KEY"
@@ -89,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )  # fmt: skip
             live = sys.stdout.isatty()
             report = run(settings, ConsoleView(_write, live=live, secret=api_key))
-    except ConformanceError as error:
+    except (ConformanceError, MockError) as error:
         return _usage(f"{type(error).__name__}: {error}".replace(api_key, "***"))
     args.report_dir.mkdir(parents=True, exist_ok=True)
     junit = write_junit(report, args.report_dir / "junit.xml")

@@ -34,3 +34,7 @@ class RiseError(MockError):
 
 class SeedError(MockError):
     """A seed that cannot be loaded; the message names the source and the problem."""
+
+
+class ServeError(MockError):
+    """The mock did not start listening (the message says where and for how long it tried)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
-from conformance.mock_target import serving
+from mock_server.serving import serving
 
 
 @dataclass(frozen=True)

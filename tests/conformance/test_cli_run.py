@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from conformance_servers import demo_tenant
 
-from conformance.mock_target import free_port
 from conformance.semantic import SEMANTIC_CHECKS
 from mock_server.app import create_app
 from mock_server.records import Enrollment
 from mock_server.seed import DEMO_SEED_PATH, load_seed_file
+from mock_server.serving import free_port
 from mock_server.tenant import Tenant
 
 SECRET = "s3cret-key-7f2b9c"
@@ -125,7 +125,7 @@ def test_missing_key_exits_2(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_key_comes_from_environment(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    from conformance.mock_target import serving
+    from mock_server.serving import serving
 
     monkeypatch.setenv("RISE_API_KEY", SECRET)
     with serving(create_app(api_keys=[SECRET])) as url:

@@ -11,9 +11,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from conformance.client import RiseClient, is_loopback, mask, parse_rate
-from conformance.mock_target import serving
 from conformance.profile import load_profile
 from conformance.runner import DEFAULT_RATE, RunSettings
+from mock_server.serving import serving
 
 KEY = "k-123-secret"
 

@@ -1,5 +1,5 @@
-"""`--mock`: serve an ASGI app (by default the mock with its demo tenant) on a free loopback port in a
-background thread, for as long as a `with` block lasts."""
+"""Serve an ASGI app (by default the mock with its demo tenant) on a free loopback port in a background
+thread, for as long as a `with` block lasts: for `rise-conformance run --mock` and the pytest fixture."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import uvicorn
 
-from conformance.errors import TargetError
+from mock_server.errors import ServeError
 
 STARTUP_SECONDS = 15.0
 
@@ -40,7 +40,7 @@ def serving(app: Any | None = None) -> Iterator[str]:
     deadline = time.monotonic() + STARTUP_SECONDS
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise TargetError(
+            raise ServeError(
                 f"the in-process mock did not start on 127.0.0.1:{port} within {STARTUP_SECONDS:g} s"
             )
         time.sleep(0.02)
