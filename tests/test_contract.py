@@ -43,9 +43,16 @@ def media_types() -> Iterator[tuple[str, dict[str, Any]]]:
                     yield f"{method.upper()} {path} {status} {media_type}", media
 
 
+def component_media_types() -> Iterator[tuple[str, dict[str, Any]]]:
+    """The bodies of the shared responses, including those no operation lists (405)."""
+    for name, response in CONTRACT["components"]["responses"].items():
+        for media_type, media in response.get("content", {}).items():
+            yield f"components/responses/{name} {media_type}", media
+
+
 def media_examples() -> Iterator[tuple[str, Any, dict[str, Any]]]:
     """(where, example value, schema) for every example attached to a request or response body."""
-    for where, media in media_types():
+    for where, media in [*media_types(), *component_media_types()]:
         if "example" in media:
             yield where, media["example"], media["schema"]
         for name, example in media.get("examples", {}).items():
