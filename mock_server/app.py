@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,14 +48,18 @@ class Backend:
     faults: Faults
 
 
-def open_backend(*, seed: str | Path | None = None, database: str | Path | None = None) -> Backend:
+def open_backend(
+    *, seed: str | Path | None = None, database: str | Path | None = None, report_lag: float = 0
+) -> Backend:
     """In memory, or with `database` in a SQLite file: kept across restarts (the seed only fills an empty
-    file) and shared by every worker process that opens the same file. A bad seed raises SeedError."""
+    file) and shared by every worker process that opens the same file. `report_lag` is how many seconds a
+    write takes to reach the reports. A bad seed raises SeedError."""
     seed_state = load_seed_file(seed or DEMO_SEED_PATH)
+    lag = timedelta(seconds=report_lag)
     if database is None:
-        return Backend(Tenant(seed_state), Journal(), Faults())
+        return Backend(Tenant(seed_state, report_lag=lag), Journal(), Faults())
     db = Database(database)
-    tenant = Tenant(seed_state, store=SQLiteStore(db), keep_existing=True)
+    tenant = Tenant(seed_state, store=SQLiteStore(db), keep_existing=True, report_lag=lag)
     return Backend(tenant, SQLiteJournal(db), SQLiteFaults(db))
 
 
@@ -67,18 +72,20 @@ def create_app(
     base_url: str | None = None,
     validate_responses: bool = False,
     database: str | Path | None = None,
+    report_lag: float = 0,
 ) -> AsyncApp:
     """A mock Rise tenant as an ASGI app.
 
-    What it serves: `backend`, else `tenant` (with a fresh journal), else `open_backend(seed, database)`,
-    which is the demo tenant in memory when both are None. `base_url` is what absolute URLs in bodies
-    start with; without it they use the address each request came to.
+    What it serves: `backend`, else `tenant` (with a fresh journal), else
+    `open_backend(seed, database, report_lag)`, which is the demo tenant in memory by default.
+    `base_url` is what absolute URLs in bodies start with; without it they use the address each request
+    came to.
     """
     if backend is None:
         backend = (
             Backend(tenant, Journal(), Faults())
             if tenant is not None
-            else open_backend(seed=seed, database=database)
+            else open_backend(seed=seed, database=database, report_lag=report_lag)
         )
     tenant, journal, faults = backend.tenant, backend.journal, backend.faults
     app = AsyncApp(

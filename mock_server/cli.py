@@ -51,6 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="worker processes (default: 1); more than one needs --db, which they share",
     )
     serve.add_argument(
+        "--report-lag",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="how long an import or enrollment takes to show in the reports, as Rise documents up to "
+        "300 (default: 0)",
+    )
+    serve.add_argument(
         "--validate-responses",
         action="store_true",
         help="check every response against openapi.yaml too (slower; a mismatch is a 500)",
@@ -58,7 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def banner(*, base_url: str, api_keys: Sequence[str], tenant: Tenant, database: str | None = None) -> str:
+def banner(
+    *,
+    base_url: str,
+    api_keys: Sequence[str],
+    tenant: Tenant,
+    database: str | None = None,
+    report_lag: float = 0,
+) -> str:
     """What the mock prints when it starts: where it is, how to call it, and what it holds."""
     state = tenant.state()
     courses = ", ".join(
@@ -75,6 +90,9 @@ def banner(*, base_url: str, api_keys: Sequence[str], tenant: Tenant, database: 
             f"  users:       {users}",
             f"  control API: {base_url}/__mock/state, /__mock/journal, /__mock/faults, POST /__mock/reset",
             f"  state kept in {database}" if database else "  state kept in memory (gone when it stops)",
+            f"  reports show a write {report_lag:g} s after it"
+            if report_lag
+            else "  reports show writes at once",
             "  Ctrl-C stops it.",
         ]
     )
@@ -89,6 +107,9 @@ def worker_app() -> Any:
 
 
 def serve(args: argparse.Namespace) -> int:
+    if args.report_lag < 0:
+        print(f"rise-mock: --report-lag must be 0 or more seconds, got {args.report_lag:g}.", file=sys.stderr)
+        return 2
     if args.workers < 1 or (args.workers > 1 and not args.db):
         print(
             "rise-mock: --workers above 1 needs --db FILE, so that the workers share one tenant.",
@@ -103,13 +124,23 @@ def serve(args: argparse.Namespace) -> int:
         "base_url": base_url,
         "validate_responses": args.validate_responses,
         "database": args.db,
+        "report_lag": args.report_lag,
     }
     try:
-        backend = open_backend(seed=args.seed, database=args.db)
+        backend = open_backend(seed=args.seed, database=args.db, report_lag=args.report_lag)
     except SeedError as error:
         print(f"rise-mock: {error}", file=sys.stderr)
         return 2
-    print(banner(base_url=base_url, api_keys=api_keys, tenant=backend.tenant, database=args.db), flush=True)
+    print(
+        banner(
+            base_url=base_url,
+            api_keys=api_keys,
+            tenant=backend.tenant,
+            database=args.db,
+            report_lag=args.report_lag,
+        ),
+        flush=True,
+    )
     if args.workers > 1:
         os.environ[_WORKER_CONFIG] = json.dumps(options)
         target: Any = "mock_server.cli:worker_app"

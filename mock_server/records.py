@@ -76,6 +76,8 @@ class Completion:
     course_version: int
     quiz_score_percent: float | None = None
     imported_at: datetime | None = None
+    shown_before: Completion | None = None
+    """What the reports show for the pair until this record reaches them (see the report lag)."""
 
     @property
     def quiz_passed(self) -> bool | None:

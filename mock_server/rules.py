@@ -6,6 +6,7 @@ Each function is one rule; `tests/mock_server/test_rules.py` names a test after 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from mock_server.dates import check_order, parse_import_date
@@ -79,12 +80,20 @@ def quiz_score_for_import(course: Course) -> float | None:
 
 
 def imported_completion(
-    course: Course, user: User, started_at: datetime, completed_at: datetime, now: datetime
+    course: Course,
+    user: User,
+    started_at: datetime,
+    completed_at: datetime,
+    now: datetime,
+    shown_before: Completion | None = None,
 ) -> Completion:
     """The pair's single completion record after an import: new dates, tied to the published version.
 
     It replaces any earlier record of the pair as a whole, so a second import never adds a record.
+    `shown_before` is what the reports showed for the pair at the import, kept for the report lag.
     """
+    if shown_before is not None:
+        shown_before = replace(shown_before, shown_before=None)
     return Completion(
         course_id=course.id,
         user_id=user.id,
@@ -93,6 +102,7 @@ def imported_completion(
         course_version=require_published(course),
         quiz_score_percent=quiz_score_for_import(course),
         imported_at=now,
+        shown_before=shown_before,
     )
 
 

@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS enrollments (course_id TEXT NOT NULL, user_id TEXT NO
 CREATE INDEX IF NOT EXISTS enrollments_by_user ON enrollments (user_id, course_id);
 CREATE TABLE IF NOT EXISTS completions (course_id TEXT NOT NULL, user_id TEXT NOT NULL,
     started_at TEXT NOT NULL, completed_at TEXT NOT NULL, course_version INTEGER NOT NULL,
-    quiz_score_percent REAL, imported_at TEXT, PRIMARY KEY (course_id, user_id));
+    quiz_score_percent REAL, imported_at TEXT, shown_before TEXT, PRIMARY KEY (course_id, user_id));
 CREATE TABLE IF NOT EXISTS seed (id INTEGER PRIMARY KEY CHECK (id = 1), document TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY AUTOINCREMENT, fault TEXT NOT NULL);
@@ -179,7 +179,7 @@ class SQLiteStore:
     def save_completion(self, completion: Completion) -> None:
         c = completion
         self._db.execute(
-            "INSERT OR REPLACE INTO completions VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO completions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             c.course_id,
             c.user_id,
             _time(c.started_at),
@@ -187,6 +187,7 @@ class SQLiteStore:
             c.course_version,
             c.quiz_score_percent,
             _time(c.imported_at),
+            None if c.shown_before is None else json.dumps(_completion_fields(c.shown_before)),
         )
 
     def _save_course(self, c: Course) -> None:
@@ -240,7 +241,8 @@ def _enrollment(row: sqlite3.Row) -> Enrollment:
     return Enrollment(row["course_id"], row["user_id"], datetime.fromisoformat(row["enrolled_at"]))
 
 
-def _completion(row: sqlite3.Row) -> Completion:
+def _completion(row: sqlite3.Row | dict[str, Any]) -> Completion:
+    shown_before = row["shown_before"]
     return Completion(
         course_id=row["course_id"],
         user_id=row["user_id"],
@@ -249,7 +251,22 @@ def _completion(row: sqlite3.Row) -> Completion:
         course_version=row["course_version"],
         quiz_score_percent=row["quiz_score_percent"],
         imported_at=_parse_time(row["imported_at"]),
+        shown_before=None if shown_before is None else _completion(json.loads(shown_before)),
     )
+
+
+def _completion_fields(c: Completion) -> dict[str, Any]:
+    """A completion as the columns of its row (without its own `shown_before`)."""
+    return {
+        "course_id": c.course_id,
+        "user_id": c.user_id,
+        "started_at": _time(c.started_at),
+        "completed_at": _time(c.completed_at),
+        "course_version": c.course_version,
+        "quiz_score_percent": c.quiz_score_percent,
+        "imported_at": _time(c.imported_at),
+        "shown_before": None,
+    }
 
 
 class SQLiteJournal(Journal):

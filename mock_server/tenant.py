@@ -6,15 +6,16 @@ No HTTP here: methods take plain values, return records or pages, and raise `Ris
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from mock_server import rules
 from mock_server.pagination import Page, paginate
 from mock_server.records import Completion, Course, Enrollment, TenantState, User
-from mock_server.reports import ReportRow, report_row
+from mock_server.reports import ReportRow, completion_in_reports, enrollment_in_reports, report_row
 from mock_server.store import MemoryStore, Store
 
 Clock = Callable[[], datetime]
+NO_LAG = timedelta(0)
 
 
 def utc_now() -> datetime:
@@ -31,10 +32,13 @@ class Tenant:
         store: Store | None = None,
         clock: Clock = utc_now,
         keep_existing: bool = False,
+        report_lag: timedelta = NO_LAG,
     ) -> None:
-        """`keep_existing` keeps what a persistent store already holds; `seed` only fills an empty one."""
+        """`keep_existing` keeps what a persistent store already holds; `seed` only fills an empty one.
+        `report_lag` is how long a write takes to reach the reports (Rise: up to 5 minutes)."""
         self._store = store if store is not None else MemoryStore()
         self._clock = clock
+        self._report_lag = report_lag
         if not keep_existing or self._store.seed() is None:
             self.load(seed)
 
@@ -65,7 +69,8 @@ class Tenant:
                 store.course(course_id), store.user(user_id), course_id, user_id
             )
             now = self._clock()
-            completion = rules.imported_completion(course, user, started_at, completed_at, now)
+            shown = completion_in_reports(store.completion(course_id, user_id), now, self._report_lag)
+            completion = rules.imported_completion(course, user, started_at, completed_at, now, shown)
             store.save_enrollment(
                 rules.kept_or_new_enrollment(store.enrollment(course_id, user_id), course_id, user_id, now)
             )
@@ -105,8 +110,10 @@ class Tenant:
         with store.atomic():
             course = self.course(course_id)
             rows = [
-                report_row(course, store.user(e.user_id), e, store.completion(course_id, e.user_id))
-                for e in store.enrollments_of_course(course_id)
+                report_row(
+                    course, store.user(e.user_id), e, self._shown(store.completion(course_id, e.user_id))
+                )
+                for e in self._shown_enrollments(store.enrollments_of_course(course_id))
             ]
         return paginate(rows, lambda row: row.user.id, limit, cursor)
 
@@ -116,7 +123,16 @@ class Tenant:
         with store.atomic():
             user = self.user(user_id)
             rows = [
-                report_row(store.course(e.course_id), user, e, store.completion(e.course_id, user_id))
-                for e in store.enrollments_of_user(user_id)
+                report_row(
+                    store.course(e.course_id), user, e, self._shown(store.completion(e.course_id, user_id))
+                )
+                for e in self._shown_enrollments(store.enrollments_of_user(user_id))
             ]
         return paginate(rows, lambda row: row.course.id, limit, cursor)
+
+    def _shown(self, completion: Completion | None) -> Completion | None:
+        return completion_in_reports(completion, self._clock(), self._report_lag)
+
+    def _shown_enrollments(self, enrollments: list[Enrollment]) -> list[Enrollment]:
+        now = self._clock()
+        return [e for e in enrollments if enrollment_in_reports(e, now, self._report_lag)]

@@ -9,7 +9,7 @@ import pytest
 from mock_server import rules
 from mock_server.errors import RiseError
 from mock_server.records import Completion, Course, Enrollment, Source, Status, User
-from mock_server.reports import report_row
+from mock_server.reports import completion_in_reports, reaches_reports, report_row
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 EARLIER = datetime(2024, 1, 15, 9, 0, tzinfo=UTC)
@@ -253,3 +253,21 @@ def test_rise_error_rejects_a_code_the_contract_does_not_list() -> None:
 )
 def test_rise_error_status_is_the_one_the_contract_gives_its_code(code: str, status: int) -> None:
     assert RiseError(code, "message").status == status
+
+
+def test_reports_show_a_write_once_it_is_lag_old():
+    lag = timedelta(minutes=5)
+    assert reaches_reports(NOW - lag, NOW, lag)
+    assert not reaches_reports(NOW - lag + timedelta(seconds=1), NOW, lag)
+    assert reaches_reports(None, NOW, lag)
+
+
+def test_reports_show_the_previous_completion_until_the_new_one_is_lag_old():
+    lag = timedelta(minutes=5)
+    older = rules.imported_completion(QUIZ, ADA, START, END, NOW - 3 * lag)
+    old = rules.imported_completion(QUIZ, ADA, START, END, NOW - 2 * lag, shown_before=older)
+    new = rules.imported_completion(QUIZ, ADA, START, END + timedelta(hours=1), NOW, shown_before=old)
+    assert completion_in_reports(new, NOW, lag).imported_at == old.imported_at
+    assert completion_in_reports(new, NOW + lag, lag) == new
+    assert new.shown_before.shown_before is None
+    assert completion_in_reports(new, NOW, timedelta(0)) == new

@@ -276,3 +276,50 @@ def test_tenant_does_not_change_the_seed_it_was_given(clock: StepClock) -> None:
     tenant.import_completion("rise-quiz-101", "user-ada", SAME_DAY)
     assert seed.completions == {}
     assert ("rise-quiz-101", "user-ada") not in seed.enrollments
+
+
+# -- report lag (Rise: reports can take up to 5 minutes to show an import) ---------------------------------
+
+LAG = timedelta(minutes=5)
+
+
+@pytest.fixture
+def lagging(clock: StepClock) -> Tenant:
+    return Tenant(load_seed_file(DEMO_SEED_PATH), store=MemoryStore(), clock=clock, report_lag=LAG)
+
+
+def _learner_rows(tenant: Tenant, user_id: str) -> dict[str, object]:
+    return {row.course.id: row for row in tenant.learner_report(user_id, 50).items}
+
+
+def test_tenant_with_report_lag_shows_an_import_only_once_the_lag_has_passed(
+    lagging: Tenant, clock: StepClock
+) -> None:
+    lagging.import_completion("rise-quiz-101", "user-ada", TWO_DAYS)
+    assert "rise-quiz-101" not in _learner_rows(lagging, "user-ada")
+    assert ("rise-quiz-101", "user-ada") in lagging.state().completions
+    clock.now = NOW + LAG
+    row = _learner_rows(lagging, "user-ada")["rise-quiz-101"]
+    assert row.status is Status.COMPLETE and row.duration == "P2D"
+
+
+def test_tenant_with_report_lag_shows_the_old_dates_until_the_new_ones_arrive(
+    lagging: Tenant, clock: StepClock
+) -> None:
+    lagging.import_completion("rise-quiz-101", "user-grace", TWO_DAYS)
+    clock.now = NOW + LAG
+    lagging.import_completion("rise-quiz-101", "user-grace", SAME_DAY)
+    shown = lagging.course_report("rise-quiz-101", 50).items
+    assert [row.duration for row in shown if row.user.id == "user-grace"] == ["P2D"]
+    clock.now = NOW + 2 * LAG
+    shown = lagging.course_report("rise-quiz-101", 50).items
+    assert [row.duration for row in shown if row.user.id == "user-grace"] == ["PT1H30M"]
+
+
+def test_tenant_with_report_lag_still_shows_an_existing_enrollment_as_not_started(
+    lagging: Tenant, clock: StepClock
+) -> None:
+    lagging.import_completion("rise-quiz-101", "user-grace", TWO_DAYS)
+    row = _learner_rows(lagging, "user-grace")["rise-quiz-101"]
+    assert row.status is Status.NOT_STARTED
+    assert row.enrolled_at == GRACE_ENROLLED
