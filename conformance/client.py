@@ -7,6 +7,8 @@ import ipaddress
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,6 +49,21 @@ def parse_rate(text: str) -> float:
     if seconds is None or count <= 0:
         raise ValueError(f"rate limit must look like 2/s, 100/m or 1000/h, got {text!r}")
     return count / seconds
+
+
+class Pacer:
+    """At most `rate` requests per second (None: no limit), spaced evenly: a shared tenant sees no bursts."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.interval = 1.0 / rate if rate else 0.0
+        self._next_slot = 0.0
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        now = time.monotonic()
+        time.sleep(max(0.0, self._next_slot - now))
+        self._next_slot = max(now, self._next_slot) + self.interval
 
 
 @dataclass(frozen=True)
@@ -106,11 +123,12 @@ class RiseClient:
     exchanges: list[Exchange] = field(default_factory=list)
     rate_limited: list[RateLimitSighting] = field(default_factory=list)
     _http: httpx.Client = field(init=False, repr=False)
-    _next_slot: float = field(default=0.0, init=False, repr=False)
+    _pacer: Pacer = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self._http = httpx.Client(timeout=self.timeout, follow_redirects=False)
+        self._pacer = Pacer(self.rate)
 
     def close(self) -> None:
         self._http.close()
@@ -159,7 +177,7 @@ class RiseClient:
     def _send(
         self, method: str, url: str, headers: dict[str, str], content: str | bytes | None
     ) -> tuple[httpx.Response, float]:
-        self._wait_for_slot()
+        self._pacer.wait()
         started = time.monotonic()
         try:
             response = self._http.request(method, url, headers=headers, content=content)
@@ -170,14 +188,6 @@ class RiseClient:
                 "check that --base-url points at a running server"
             ) from None
         return response, time.monotonic() - started
-
-    def _wait_for_slot(self) -> None:
-        if not self.rate:
-            return
-        now = time.monotonic()
-        if self._next_slot > now:
-            time.sleep(self._next_slot - now)
-        self._next_slot = max(now, self._next_slot) + 1.0 / self.rate
 
     def _record(
         self,
@@ -213,8 +223,14 @@ def _cut(text: str) -> str:
 
 
 def _retry_delay(retry_after: str | None) -> float:
-    """Seconds to wait after a 429: its Retry-After (seconds form) capped, else one second."""
-    try:
-        return min(max(float(retry_after or 1.0), 0.0), MAX_RETRY_AFTER_SECONDS)
-    except ValueError:
+    """Seconds to wait after a 429: its Retry-After (seconds or HTTP date) capped, else one second."""
+    if not retry_after:
         return 1.0
+    try:
+        seconds = float(retry_after)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(retry_after) - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError):
+            return 1.0
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)

@@ -20,6 +20,7 @@ import requests
 import schemathesis
 from schemathesis import GenerationMode
 
+from conformance.client import Pacer
 from conformance.dates import parse_instant
 from conformance.profile import Profile, load_profile
 from conformance.rowrules import row_problems
@@ -31,23 +32,8 @@ DEFAULT_REPORT_TIMEOUT = 10.0
 IMPORT_PATH = "/courses/{courseId}/users/{userId}/completions"
 
 
-class _Pacer:
-    """Keeps at most `rate` requests per second across the Schemathesis process."""
-
-    def __init__(self, rate: float | None) -> None:
-        self.interval = 1.0 / rate if rate else 0.0
-        self.next_slot = 0.0
-
-    def wait(self) -> None:
-        if not self.interval:
-            return
-        now = time.monotonic()
-        time.sleep(max(0.0, self.next_slot - now))
-        self.next_slot = max(now, self.next_slot) + self.interval
-
-
 _profile: Profile = load_profile(os.environ.get(PROFILE_ENV) or None)
-_pacer = _Pacer(float(os.environ[RATE_ENV]) if os.environ.get(RATE_ENV) else None)
+_pacer = Pacer(float(os.environ[RATE_ENV]) if os.environ.get(RATE_ENV) else None)
 
 
 def positive_case_edits(

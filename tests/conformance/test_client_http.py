@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 from starlette.applications import Starlette
@@ -10,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from conformance.client import RiseClient, is_loopback, mask, parse_rate
+from conformance.client import RiseClient, _retry_delay, is_loopback, mask, parse_rate
 from conformance.profile import load_profile
 from conformance.runner import DEFAULT_RATE, RunSettings
 from mock_server.serving import serving
@@ -94,3 +96,16 @@ def test_parse_rate_reads_units_and_refuses_nonsense() -> None:
 def test_mask_hides_every_occurrence() -> None:
     assert mask(f"a {KEY} b {KEY}", KEY) == "a *** b ***"
     assert mask("text", None) == "text"
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "low", "high"),
+    [(None, 1.0, 1.0), ("2", 2.0, 2.0), ("not a date", 1.0, 1.0), ("86400", 60.0, 60.0)],
+)
+def test_retry_delay_reads_retry_after_and_caps_it(retry_after, low, high) -> None:
+    assert low <= _retry_delay(retry_after) <= high
+
+
+def test_retry_delay_reads_an_http_date() -> None:
+    in_five = format_datetime(datetime.now(UTC) + timedelta(seconds=5), usegmt=True)
+    assert 3.0 <= _retry_delay(in_five) <= 5.0
