@@ -103,7 +103,6 @@ def create_app(
         strict_validation=True,
         validate_responses=validate_responses,
         pythonic_params=True,
-        swagger_ui_options=None,
     )
     app.add_api(
         CONTROL_CONTRACT_PATH.name,

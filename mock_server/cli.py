@@ -88,6 +88,7 @@ def banner(
             f"  API key(s):  {', '.join(api_keys)}   (send 'Authorization: Bearer <key>')",
             f"  courses:     {courses}",
             f"  users:       {users}",
+            f"  browse:      {base_url}/ui/ (the contract) and {base_url}/__mock/ui/ (the control API)",
             f"  control API: {base_url}/__mock/state, /__mock/journal, /__mock/faults, POST /__mock/reset",
             f"  state kept in {database}" if database else "  state kept in memory (gone when it stops)",
             f"  reports show a write {report_lag:g} s after it"

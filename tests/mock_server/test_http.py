@@ -784,3 +784,11 @@ def test_import_answers_any_bytes_sent_as_json_with_a_contract_error(client: Any
 def test_a_large_body_on_a_get_is_ignored_not_413(client: Any) -> None:
     response = client.request("GET", "/courses", content=b"x" * 70000, headers=AUTH)
     assert response.status_code == 200, response.text
+
+
+def test_the_contract_and_the_control_api_can_be_browsed(client: Any) -> None:
+    for path in ("/ui/", "/__mock/ui/"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
+    assert client.get("/openapi.json").json()["paths"].keys() >= {"/courses", "/users"}
