@@ -30,6 +30,8 @@ from mock_server.validation import RiseJSONBodyValidator, RiseParameterValidator
 
 DEFAULT_API_KEY = "rise-mock-key"
 CONTROL_BASE_PATH = "/__mock"
+_NOT_THE_API = (CONTROL_BASE_PATH, "/ui", "/openapi.json")
+"""Paths the journal does not record and faults do not touch: the control API and the browsable contract."""
 
 
 def _resolver(handlers: Mapping[str, Callable[..., Any]]) -> Resolver:
@@ -113,8 +115,8 @@ def create_app(
     )
     # Outermost first: the journal sees the final answer, faults pre-empt the API, every answer is stamped.
     outermost = MiddlewarePosition.BEFORE_EXCEPTION
-    app.add_middleware(JournalMiddleware, position=outermost, journal=journal, skip_prefix=CONTROL_BASE_PATH)
-    app.add_middleware(FaultMiddleware, position=outermost, faults=faults, skip_prefix=CONTROL_BASE_PATH)
+    app.add_middleware(JournalMiddleware, position=outermost, journal=journal, skip_prefixes=_NOT_THE_API)
+    app.add_middleware(FaultMiddleware, position=outermost, faults=faults, skip_prefixes=_NOT_THE_API)
     app.add_middleware(VersionHeaderMiddleware, position=outermost)
     app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING)
     app.add_middleware(VersionCheckMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)

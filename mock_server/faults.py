@@ -95,14 +95,14 @@ def fault_json(fault: Fault) -> dict[str, Any]:
 class FaultMiddleware:
     """Answers a matching request with its fault instead of the API (or after a delay, with the API)."""
 
-    def __init__(self, app: ASGIApp, *, faults: Faults, skip_prefix: str) -> None:
+    def __init__(self, app: ASGIApp, *, faults: Faults, skip_prefixes: tuple[str, ...]) -> None:
         self.app = app
         self.faults = faults
-        self.skip_prefix = skip_prefix
+        self.skip_prefixes = skip_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         fault = None
-        if scope["type"] == "http" and not scope["path"].startswith(self.skip_prefix):
+        if scope["type"] == "http" and not scope["path"].startswith(self.skip_prefixes):
             fault = self.faults.take(scope["method"], scope["path"])
         if fault is None:
             await self.app(scope, receive, send)

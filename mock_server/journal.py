@@ -111,13 +111,13 @@ async def _read_ahead(receive: Receive) -> tuple[list[Message], bytes]:
 class JournalMiddleware:
     """Records every request outside the control API, with the status and error code of its answer."""
 
-    def __init__(self, app: ASGIApp, *, journal: Journal, skip_prefix: str) -> None:
+    def __init__(self, app: ASGIApp, *, journal: Journal, skip_prefixes: tuple[str, ...]) -> None:
         self.app = app
         self.journal = journal
-        self.skip_prefix = skip_prefix
+        self.skip_prefixes = skip_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.skip_prefix):
+        if scope["type"] != "http" or scope["path"].startswith(self.skip_prefixes):
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()

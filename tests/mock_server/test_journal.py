@@ -48,6 +48,7 @@ def test_journal_since_returns_only_newer_entries_and_skips_the_control_api(clie
     last = entries(client)[-1]["id"]
     client.get("/users", headers=AUTH)
     client.get("/__mock/state")
+    client.get("/ui/")
     assert [e["path"] for e in entries(client, since=last)] == ["/users"]
 
 
