@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -11,6 +12,7 @@ from typing import Generic, TypeVar
 from mock_server.errors import RiseError
 
 T = TypeVar("T")
+_BASE64URL = re.compile(r"^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$")
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,9 @@ def decode_cursor(cursor: str) -> str:
     Any base64url text is a position (keys compare as strings), so a well-formed cursor never fails.
     """
     try:
-        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
+        if not _BASE64URL.match(cursor):
+            raise ValueError("not unpadded base64url")
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         return raw.decode("utf-8", errors="surrogateescape")
     except (binascii.Error, ValueError):
         raise RiseError(
