@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,8 +10,9 @@ from typing import Any
 import yaml
 
 from conformance.errors import ProfileError
+from mock_server.records import Course, Role, Source
+from mock_server.seed import DEMO_SEED_PATH, load_seed_file
 
-DEFAULT_PROFILE_PATH = Path(__file__).resolve().parent / "default_profile.yaml"
 REQUIRED_COURSES = ("quiz", "no_quiz", "third_party")
 OPTIONAL_COURSES = ("unpublished",)
 _EXAMPLE = "courses: {quiz: ID, no_quiz: ID, third_party: ID, unpublished: ID (optional)}, users: [ID, ...]"
@@ -43,9 +45,31 @@ class Profile:
         return kinds.get(course_id)
 
 
+def demo_profile() -> Profile:
+    """The default profile: the mock's demo tenant, read from its seed so that its IDs live in one place.
+
+    Each kind is the first course of the seed that fits it; the users are the seed's learners.
+    """
+    state = load_seed_file(DEMO_SEED_PATH)
+    courses = list(state.courses.values())
+
+    def first(fits: Callable[[Course], bool]) -> str:
+        return next(course.id for course in courses if fits(course))
+
+    return Profile(
+        quiz=first(lambda c: c.published and c.source is Source.RISE and c.quiz_required),
+        no_quiz=first(lambda c: c.published and c.source is Source.RISE and not c.quiz_required),
+        third_party=first(lambda c: c.published and c.source is Source.THIRD_PARTY),
+        unpublished=first(lambda c: not c.published),
+        users=tuple(user.id for user in state.users.values() if user.role is Role.LEARNER),
+    )
+
+
 def load_profile(path: str | Path | None = None) -> Profile:
     """Read a profile file; without a path, the default profile (the mock's demo tenant)."""
-    source = Path(path) if path is not None else DEFAULT_PROFILE_PATH
+    if path is None:
+        return demo_profile()
+    source = Path(path)
     try:
         text = source.read_text(encoding="utf-8")
     except OSError as error:

@@ -21,7 +21,7 @@ def test_default_profile_names_demo_tenant_courses_of_each_kind() -> None:
     assert not no_quiz.quiz_required and no_quiz.published
     assert third.source.value == "third_party" and third.published
     assert profile.unpublished is not None and not state.courses[profile.unpublished].published
-    assert set(profile.users) <= set(state.users)
+    assert profile.users == ("user-ada", "user-grace", "user-alan", "user-katherine")
 
 
 def test_profile_without_unpublished_course_is_valid() -> None:
