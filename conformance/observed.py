@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from conformance.client import Exchange
-from conformance.context import CheckContext, Write, completions_path, import_write
+from conformance.context import WRONG_KEY, CheckContext, Write, completions_path, import_write
 from conformance.outcomes import CheckFailed, Outcome
 from mock_server.contract import API_VERSION, ERROR_STATUS, VERSION_HEADER, load_contract
 
@@ -59,9 +59,7 @@ def error_statuses(ctx: CheckContext) -> Answer:
         "user_not_found": import_write(
             course, "conformance-observed-missing-user", "2023-05-02", "2023-05-02"
         ),
-        "unauthorized": import_write(
-            course, user, "2023-05-02", "2023-05-02", token="rise-conformance-wrong-key"
-        ),
+        "unauthorized": import_write(course, user, "2023-05-02", "2023-05-02", token=WRONG_KEY),
     }
     if ctx.profile.unpublished:
         probes["course_not_published"] = import_write(

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from conformance.client import Exchange
-from conformance.context import CheckContext, Pair, Row, Write, completions_path, import_write
+from conformance.context import WRONG_KEY, CheckContext, Pair, Row, Write, completions_path, import_write
 from conformance.dates import parse_duration, parse_instant
 from conformance.expect import dates_of, expect_accepted, expect_error, same_instant, shows_dates
 from conformance.outcomes import CheckFailed, Skip
@@ -24,7 +24,6 @@ SETTLE_SECONDS = 1.0
 """How long a check waits before confirming that a rejected write changed nothing (capped by the timeout)."""
 FRESH_ENROLLMENT_SECONDS = 1.5
 """An enrollment this run made is this old before a check relies on its date (one-second clocks)."""
-WRONG_KEY = "rise-conformance-wrong-key"
 COMPARED_FIELDS = (
     "status",
     "enrolledAt",
