@@ -18,9 +18,9 @@ from conformance.outcomes import CheckFailed
 from conformance.profile import Profile
 
 MAX_PAGES = 50
+"""Pages followed per report read; a report longer than 5,000 rows is not a profile's."""
 WRONG_KEY = "rise-conformance-wrong-key"
 """The key the checks send to see a wrong key refused; never a real one."""
-"""Pages followed per report read; a report longer than 5,000 rows is not a profile's."""
 POLL_FIRST_SECONDS = 0.05
 POLL_MAX_SECONDS = 5.0
 Row = dict[str, Any]
