@@ -22,7 +22,12 @@ from mock_server.faults import FaultMiddleware, Faults
 from mock_server.handlers import RiseApi
 from mock_server.http_errors import handle_http_exception, handle_rise_error
 from mock_server.journal import Journal, JournalMiddleware
-from mock_server.middleware import BodyLimitMiddleware, VersionCheckMiddleware, VersionHeaderMiddleware
+from mock_server.middleware import (
+    BodyLimitMiddleware,
+    NoSlashRedirectMiddleware,
+    VersionCheckMiddleware,
+    VersionHeaderMiddleware,
+)
 from mock_server.seed import DEMO_SEED_PATH, load_seed_file
 from mock_server.sqlite_store import Database, SQLiteFaults, SQLiteJournal, SQLiteStore
 from mock_server.tenant import Tenant
@@ -30,6 +35,7 @@ from mock_server.validation import RiseJSONBodyValidator, RiseParameterValidator
 
 DEFAULT_API_KEY = "rise-mock-key"
 CONTROL_BASE_PATH = "/__mock"
+_BROWSABLE = ("/ui/", f"{CONTROL_BASE_PATH}/ui/")
 _NOT_THE_API = (CONTROL_BASE_PATH, "/ui", "/openapi.json")
 """Paths the journal does not record and faults do not touch: the control API and the browsable contract."""
 
@@ -118,6 +124,7 @@ def create_app(
     app.add_middleware(JournalMiddleware, position=outermost, journal=journal, skip_prefixes=_NOT_THE_API)
     app.add_middleware(FaultMiddleware, position=outermost, faults=faults, skip_prefixes=_NOT_THE_API)
     app.add_middleware(VersionHeaderMiddleware, position=outermost)
+    app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, keep=_BROWSABLE)
     app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING)
     app.add_middleware(VersionCheckMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_error_handler(RiseError, handle_rise_error)

@@ -80,7 +80,7 @@ def _readable(raw: bytes) -> Any:
         return None
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or JSON nested or sized past what Python reads
         text = raw[:_KEPT_BYTES].decode("utf-8", errors="replace")
         return text + ("…" if len(raw) > _KEPT_BYTES else "")
 

@@ -12,8 +12,8 @@ from mock_server.errors import RiseError
 def _too_large(size: int | str) -> RiseError:
     return RiseError(
         "payload_too_large",
-        f"The body has {size} bytes, more than the {MAX_BODY_BYTES} allowed: "
-        "send one completion per request.",
+        f"The body has {size} bytes, more than the {MAX_BODY_BYTES} allowed: send only the JSON object "
+        "the operation takes (an import is one completion).",
     )
 
 
@@ -85,3 +85,29 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, counted_receive, send)
+
+
+class NoSlashRedirectMiddleware:
+    """A path with a trailing slash is no endpoint of this API: 404 `not_found`, where Starlette would
+    answer 307 to the path without it (and `/courses/%2F` would land on the course list).
+
+    The browsable contract keeps its slashes (`/ui/`)."""
+
+    def __init__(self, app: ASGIApp, *, keep: tuple[str, ...]) -> None:
+        self.app = app
+        self.keep = keep
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if (
+            scope["type"] == "http"
+            and len(path) > 1
+            and path.endswith("/")
+            and not path.startswith(self.keep)
+        ):
+            raise RiseError(
+                "not_found",
+                f"There is no endpoint at {path}: drop the trailing slash, or check that no ID is empty "
+                "or contains a slash.",
+            )
+        await self.app(scope, receive, send)

@@ -16,8 +16,11 @@ from jsonschema.exceptions import best_match
 from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope
 
-_FIX = "fix the request to match openapi.yaml and send it again"
-_EMPTY = "the body is empty: send a JSON object as openapi.yaml describes it for this operation."
+_FIX = (
+    "fix the request to match its description (openapi.yaml; mock_server/control.yaml for /__mock/) "
+    "and send it again"
+)
+_EMPTY = "the body is empty (or null): send the JSON object the operation describes."
 
 
 def describe(error: ValidationError, subject: str) -> str:
@@ -78,6 +81,11 @@ class RiseJSONBodyValidator(JSONRequestBodyValidator):
             raise BadRequestProblem(
                 detail=f"the body is not valid JSON ({error}): send a JSON object."
             ) from None
+        except (RecursionError, ValueError) as error:  # nesting too deep, a number too long to convert
+            raise BadRequestProblem(
+                detail=f"the body is JSON this API cannot take ({type(error).__name__}: {error}): "
+                "send a flat JSON object as the operation describes it."
+            ) from None
 
     async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
         """Connexion decides "no body" from Content-Length alone. A chunked body has none, so read it
@@ -96,9 +104,7 @@ class RiseJSONBodyValidator(JSONRequestBodyValidator):
 
     def _validate(self, body: t.Any) -> dict | None:
         if body is None:
-            raise BadRequestProblem(
-                detail="the body is empty: send a JSON object as the contract describes it."
-            )
+            raise BadRequestProblem(detail=_EMPTY)
         error = best_match(self._validator.iter_errors(body))
         if error is not None:
             raise BadRequestProblem(detail=describe(error, "body"))

@@ -792,3 +792,39 @@ def test_the_contract_and_the_control_api_can_be_browsed(client: Any) -> None:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/html")
     assert client.get("/openapi.json").json()["paths"].keys() >= {"/courses", "/users"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 30000 + b"]" * 30000,
+        b'{"startedAt": "2023-05-02", "completedAt": "2023-05-03", "a": ' + b"1" * 5000 + b"}",
+    ],
+    ids=["nested too deep", "number too long"],
+)
+@pytest.mark.parametrize("path", [completions(), "/__mock/seed"], ids=["import", "control seed"])
+def test_json_python_cannot_read_is_400_not_500(client: Any, path: str, body: bytes) -> None:
+    before = state(client)
+    response = client.post(path, content=body, headers={**AUTH, "Content-Type": "application/json"})
+    assert_error(response, 400, "invalid_request")
+    assert "send a flat JSON object" in response.json()["message"]
+    assert state(client) == before
+    if path == completions():  # the journal keeps such a body as text, without failing on it
+        assert client.get("/__mock/journal").json()["entries"][-1]["status"] == 400
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/users/", "/courses/", "/courses/%2F", "/courses/rise-quiz-101/users/user-ada/completions/"],
+)
+def test_a_trailing_slash_is_404_not_found_never_a_redirect(client: Any, path: str) -> None:
+    response = client.get(path, headers=AUTH, follow_redirects=False)
+    assert_error(response, 404, "not_found")
+    assert "trailing slash" in response.json()["message"]
+
+
+def test_a_null_body_is_called_empty_or_null(client: Any) -> None:
+    response = client.post(
+        completions(), content=b"null", headers={**AUTH, "Content-Type": "application/json"}
+    )
+    assert "empty (or null)" in assert_error(response, 400, "invalid_request")["message"]
