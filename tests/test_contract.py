@@ -115,7 +115,17 @@ def test_contract_error_codes_are_all_declared_with_a_status():
             assert set(node["properties"]["code"]["enum"]) <= declared, where
 
 
-@pytest.mark.parametrize("name", sorted(CONTRACT["components"]["responses"]))
+ERROR_RESPONSES = sorted(name for name, r in CONTRACT["components"]["responses"].items() if "content" in r)
+
+
+def test_contract_lets_every_operation_be_rate_limited():
+    for item in CONTRACT["paths"].values():
+        for method, operation in item.items():
+            if method in METHODS:
+                assert operation["responses"]["429"] == {"$ref": "#/components/responses/RateLimited"}
+
+
+@pytest.mark.parametrize("name", ERROR_RESPONSES)
 def test_contract_error_response_codes_match_their_status(name):
     response = CONTRACT["components"]["responses"][name]
     schema = response["content"]["application/json"]["schema"]
