@@ -19,12 +19,12 @@ from conformance.junit import write_junit
 from conformance.markdown import write_markdown
 from conformance.profile import load_profile
 from conformance.runner import DEFAULT_MAX_EXAMPLES, DEFAULT_REPORT_TIMEOUT, PARTS, RunSettings, run
+from mock_server.app import DEFAULT_API_KEY, create_app
 from mock_server.errors import MockError
 from mock_server.serving import serving
 
 EXIT_CONFORMS, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 KEY_ENV = "RISE_API_KEY"
-MOCK_KEY = "rise-mock-key"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,12 +76,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     args = build_parser().parse_args(argv)
-    api_key = args.api_key or os.environ.get(KEY_ENV) or (MOCK_KEY if args.mock else None)
+    api_key = args.api_key or os.environ.get(KEY_ENV) or (DEFAULT_API_KEY if args.mock else None)
     if not api_key:
         return _usage(f"no API key: pass --api-key KEY or set {KEY_ENV}")
     try:
+        args.report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return _usage(
+            f"cannot use --report-dir {args.report_dir} ({error.strerror}): name a folder you can write"
+        )
+    try:
         profile = load_profile(args.profile)
-        with serving() if args.mock else nullcontext(args.base_url) as base_url:
+        # --mock serves the mock with whichever key the run uses, so RISE_API_KEY may stay set.
+        target = serving(create_app(api_keys=[api_key])) if args.mock else nullcontext(args.base_url)
+        with target as base_url:
             settings = RunSettings(
                 base_url=base_url, api_key=api_key, profile=profile, max_examples=args.max_examples,
                 report_timeout=args.report_timeout, rate=args.rate_limit, seed=args.seed,
@@ -92,7 +100,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             report = run(settings, ConsoleView(_write, live=live, secret=api_key))
     except (ConformanceError, MockError) as error:
         return _usage(f"{type(error).__name__}: {error}".replace(api_key, "***"))
-    args.report_dir.mkdir(parents=True, exist_ok=True)
     junit = write_junit(report, args.report_dir / "junit.xml")
     markdown = write_markdown(report, args.report_dir / "report.md")
     _write(f"Reports: {markdown}, {junit}\n")

@@ -74,6 +74,10 @@ def load_profile(path: str | Path | None = None) -> Profile:
         text = source.read_text(encoding="utf-8")
     except OSError as error:
         raise ProfileError(f"cannot read profile {source}: {error.strerror}; pass an existing file") from None
+    except UnicodeDecodeError:
+        raise ProfileError(
+            f"profile {source} is not UTF-8 text; save it as UTF-8 YAML ({_EXAMPLE})"
+        ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:

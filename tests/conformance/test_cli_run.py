@@ -138,3 +138,29 @@ def test_bad_rate_limit_is_a_usage_error(run_cli) -> None:
     with pytest.raises(SystemExit) as exit_info:
         run_cli(None, "--mock", "--rate-limit", "fast")
     assert exit_info.value.code == 2
+
+
+def test_mock_run_works_with_rise_api_key_set_for_another_target(run_cli, monkeypatch) -> None:
+    monkeypatch.setenv("RISE_API_KEY", "a-staging-key-5c1e")
+    run = run_cli(None, "--mock", "--parts", "semantic")
+    assert run.code == 0, run.out + run.err
+    assert "a-staging-key-5c1e" not in run.out + run.err
+
+
+def test_profile_that_is_not_utf8_exits_2_naming_the_problem(run_cli, tmp_path: Path) -> None:
+    profile = tmp_path / "profile.yaml"
+    profile.write_bytes(b"\xff\xfe courses")
+    run = run_cli(create_app(), "--profile", str(profile))
+    assert run.code == 2
+    assert "not UTF-8" in run.err
+
+
+def test_unusable_report_dir_exits_2_before_touching_the_target(run_cli, tmp_path: Path) -> None:
+    tenant = demo_tenant()
+    before = tenant.state()
+    occupied = tmp_path / "a-file"
+    occupied.write_text("not a folder", encoding="utf-8")
+    run = run_cli(create_app(tenant=tenant), "--report-dir", str(occupied / "reports"))
+    assert run.code == 2
+    assert "--report-dir" in run.err
+    assert tenant.state() == before
