@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -21,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the mock tenant over HTTP")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
+    serve.add_argument("--port", type=_port, default=8080, help="port to listen on, 1-65535 (default: 8080)")
     serve.add_argument(
         "--api-key",
         action="append",
@@ -66,8 +67,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a whole number from 1 to 65535, got {text!r}")
+    return port
+
+
+def can_listen(host: str, port: int) -> str | None:
+    """None when host:port is free to listen on, else why not (so the banner never promises a port
+    the server then fails to take)."""
+    try:
+        with socket.create_server((host, port)):
+            return None
+    except OSError as error:
+        return error.strerror or str(error)
+
+
 def banner(
     *,
+    listen_url: str,
     base_url: str,
     api_keys: Sequence[str],
     tenant: Tenant,
@@ -84,7 +106,8 @@ def banner(
     users = ", ".join(sorted(state.users))
     return "\n".join(
         [
-            f"rise-mock listening on {base_url}",
+            f"rise-mock listening on {listen_url}",
+            *([f"  URLs in bodies start with {base_url}"] if base_url != listen_url else []),
             f"  API key(s):  {', '.join(api_keys)}   (send 'Authorization: Bearer <key>')",
             f"  courses:     {courses}",
             f"  users:       {users}",
@@ -118,7 +141,8 @@ def serve(args: argparse.Namespace) -> int:
         )
         return 2
     api_keys = args.api_keys or [DEFAULT_API_KEY]
-    base_url = (args.base_url or f"http://{args.host}:{args.port}").rstrip("/")
+    listen_url = f"http://{args.host}:{args.port}"
+    base_url = (args.base_url or listen_url).rstrip("/")
     options = {
         "seed": args.seed,
         "api_keys": api_keys,
@@ -132,8 +156,16 @@ def serve(args: argparse.Namespace) -> int:
     except SeedError as error:
         print(f"rise-mock: {error}", file=sys.stderr)
         return 2
+    refused = can_listen(args.host, args.port)
+    if refused:
+        print(
+            f"rise-mock: cannot listen on {args.host}:{args.port} ({refused}): choose another --port.",
+            file=sys.stderr,
+        )
+        return 2
     print(
         banner(
+            listen_url=listen_url,
             base_url=base_url,
             api_keys=api_keys,
             tenant=backend.tenant,

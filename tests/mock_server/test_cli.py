@@ -41,6 +41,7 @@ def _free_port() -> int:
 
 def test_banner_names_the_url_the_key_and_the_demo_ids() -> None:
     text = banner(
+        listen_url="http://127.0.0.1:8080",
         base_url="http://127.0.0.1:8080",
         api_keys=[DEFAULT_API_KEY],
         tenant=Tenant(load_seed_file(DEMO_SEED_PATH)),
@@ -53,10 +54,43 @@ def test_banner_names_the_url_the_key_and_the_demo_ids() -> None:
 
 
 def test_banner_says_which_course_is_unpublished_and_which_has_a_quiz() -> None:
-    text = banner(base_url="http://x", api_keys=["k1", "k2"], tenant=Tenant(load_seed_file(DEMO_SEED_PATH)))
+    text = banner(
+        listen_url="http://x",
+        base_url="http://x",
+        api_keys=["k1", "k2"],
+        tenant=Tenant(load_seed_file(DEMO_SEED_PATH)),
+    )
     assert "draft-301 (rise, unpublished, quiz)" in text
     assert "rise-intro-102 (rise, published)" in text
     assert "k1" in text and "k2" in text
+
+
+def test_banner_says_where_it_listens_and_what_urls_in_bodies_start_with() -> None:
+    text = banner(
+        listen_url="http://127.0.0.1:18441",
+        base_url="https://api.example.test",
+        api_keys=[DEFAULT_API_KEY],
+        tenant=Tenant(load_seed_file(DEMO_SEED_PATH)),
+    )
+    assert text.splitlines()[0] == "rise-mock listening on http://127.0.0.1:18441"
+    assert "URLs in bodies start with https://api.example.test" in text
+
+
+@pytest.mark.parametrize("port", ["0", "99999", "http"])
+def test_serve_refuses_a_port_outside_1_to_65535(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--port", port])
+    assert exit_info.value.code == 2
+    assert "1 to 65535" in capsys.readouterr().err
+
+
+def test_serve_on_a_port_in_use_says_so_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    captured = capsys.readouterr()
+    assert f"cannot listen on 127.0.0.1:{port}" in captured.err
+    assert "listening on" not in captured.out
 
 
 @pytest.mark.parametrize(
