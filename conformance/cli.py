@@ -9,22 +9,21 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
-from conformance.client import parse_rate
-from conformance.console import ConsoleView
+from conformance.engine.client import parse_rate
+from conformance.engine.runner import DEFAULT_MAX_EXAMPLES, DEFAULT_REPORT_TIMEOUT, PARTS, RunSettings, run
+from conformance.environment import KEY_ENV
 from conformance.errors import ConformanceError
-from conformance.junit import write_junit
-from conformance.markdown import write_markdown
 from conformance.profile import load_profile
-from conformance.runner import DEFAULT_MAX_EXAMPLES, DEFAULT_REPORT_TIMEOUT, PARTS, RunSettings, run
-from mock_server.app import DEFAULT_API_KEY, create_app
-from mock_server.errors import MockError
-from mock_server.serving import serving
+from conformance.reporting.console import ConsoleView
+from conformance.reporting.junit import write_junit
+from conformance.reporting.markdown import write_markdown
+from mock_server.model.errors import MockError
+from mock_server.model.seed import DEFAULT_API_KEY
 
 EXIT_CONFORMS, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-KEY_ENV = "RISE_API_KEY"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         profile = load_profile(args.profile)
         # --mock serves the mock with whichever key the run uses, so RISE_API_KEY may stay set.
-        target = serving(create_app(api_keys=[api_key])) if args.mock else nullcontext(args.base_url)
+        target = _serve_mock(api_key) if args.mock else nullcontext(args.base_url)
         with target as base_url:
             settings = RunSettings(
                 base_url=base_url, api_key=api_key, profile=profile, max_examples=args.max_examples,
@@ -104,6 +103,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     markdown = write_markdown(report, args.report_dir / "report.md")
     _write(f"Reports: {markdown}, {junit}\n")
     return EXIT_CONFORMS if report.conforms else EXIT_FAILED
+
+
+def _serve_mock(api_key: str) -> AbstractContextManager[str]:
+    """The mock on a free loopback port, imported only here: a run against a real tenant never loads it."""
+    from mock_server.http.app import create_app
+    from mock_server.serving import serving
+
+    return serving(create_app(api_keys=[api_key]))
 
 
 def _write(text: str) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 
 from conformance.errors import ProfileError
-from mock_server.records import Course, Role, Source
-from mock_server.seed import DEMO_SEED_PATH, load_seed_file
+from mock_server.model.records import Course, Role, Source
+from mock_server.model.seed import DEMO_SEED_PATH, load_seed_file
 
 REQUIRED_COURSES = ("quiz", "no_quiz", "third_party")
 OPTIONAL_COURSES = ("unpublished",)

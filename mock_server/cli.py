@@ -12,9 +12,9 @@ from typing import Any
 
 import uvicorn
 
-from mock_server.app import DEFAULT_API_KEY, create_app, open_backend
-from mock_server.errors import SeedError
-from mock_server.tenant import Tenant
+from mock_server.http.app import DEFAULT_API_KEY, create_app, open_backend
+from mock_server.model.errors import SeedError
+from mock_server.model.tenant import Tenant
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mock_server.app import DEFAULT_API_KEY, create_app
+from mock_server.http.app import DEFAULT_API_KEY, create_app
 from mock_server.serving import serving
 
 _SEED_HELP = "seed file (YAML) of the tenant the rise_mock fixture serves (default: the demo tenant)"

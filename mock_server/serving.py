@@ -12,9 +12,13 @@ from typing import Any
 
 import uvicorn
 
-from mock_server.errors import ServeError
+from mock_server.model.errors import MockError
 
 STARTUP_SECONDS = 15.0
+
+
+class ServeError(MockError):
+    """The mock did not start listening (the message says where and for how long it tried)."""
 
 
 def free_port() -> int:
@@ -27,7 +31,7 @@ def free_port() -> int:
 def serving(app: Any | None = None) -> Iterator[str]:
     """Serve `app` on 127.0.0.1 and yield its base URL; stop it on exit."""
     if app is None:
-        from mock_server.app import create_app
+        from mock_server.http.app import create_app
 
         app = create_app()
     port = free_port()

@@ -9,8 +9,8 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
-from mock_server.contract import CONTRACT_PATH, CONTROL_CONTRACT_PATH, ERROR_STATUS, load_contract
-from mock_server.seed import DEMO_SEED_PATH, load_seed_file
+from mock_server.model.contract import CONTRACT_PATH, CONTROL_CONTRACT_PATH, ERROR_STATUS, load_contract
+from mock_server.model.seed import DEMO_SEED_PATH, load_seed_file
 
 CONTRACT = load_contract(CONTRACT_PATH)
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}

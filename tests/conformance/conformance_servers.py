@@ -10,12 +10,12 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mock_server import rules
-from mock_server.app import create_app
-from mock_server.errors import RiseError
-from mock_server.records import Completion, Enrollment, Source
-from mock_server.seed import DEMO_SEED_PATH, load_seed_file
-from mock_server.tenant import Tenant, utc_now
+from mock_server.http.app import create_app
+from mock_server.model import rules
+from mock_server.model.errors import RiseError
+from mock_server.model.records import Completion, Enrollment, Source
+from mock_server.model.seed import DEMO_SEED_PATH, load_seed_file
+from mock_server.model.tenant import Tenant, utc_now
 
 Rewrite = Callable[
     [Scope, int, list[tuple[bytes, bytes]], bytes], tuple[int, list[tuple[bytes, bytes]], bytes]

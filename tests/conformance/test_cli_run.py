@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from conformance_servers import demo_tenant
 
-from conformance.semantic import SEMANTIC_CHECKS
-from mock_server.app import create_app
-from mock_server.records import Enrollment
-from mock_server.seed import DEMO_SEED_PATH, load_seed_file
+from conformance.checks.semantic import SEMANTIC_CHECKS
+from mock_server.http.app import create_app
+from mock_server.model.records import Enrollment
+from mock_server.model.seed import DEMO_SEED_PATH, load_seed_file
+from mock_server.model.tenant import Tenant
 from mock_server.serving import free_port
-from mock_server.tenant import Tenant
 
 SECRET = "s3cret-key-7f2b9c"
 

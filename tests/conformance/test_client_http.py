@@ -12,9 +12,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from conformance.client import RiseClient, _retry_delay, is_loopback, mask, parse_rate
+from conformance.engine.client import RiseClient, _retry_delay, is_loopback, mask, parse_rate
+from conformance.engine.runner import DEFAULT_RATE, RunSettings
 from conformance.profile import load_profile
-from conformance.runner import DEFAULT_RATE, RunSettings
 from mock_server.serving import serving
 
 KEY = "k-123-secret"

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from conformance.dates import parse_duration, parse_instant
-from conformance.rowrules import row_problems
+from conformance.checks.dates import parse_duration, parse_instant
+from conformance.checks.rows import row_problems
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from conformance_servers import (
     reversed_field_order,
 )
 
-from mock_server.app import create_app
+from mock_server.http.app import create_app
 
 FREE_VARIATIONS: dict[str, Callable[[], object]] = {
     "field order": lambda: reversed_field_order(create_app()),

@@ -8,7 +8,7 @@ import pytest
 
 from conformance.errors import ProfileError
 from conformance.profile import load_profile, parse_profile
-from mock_server.seed import DEMO_SEED_PATH, load_seed_file
+from mock_server.model.seed import DEMO_SEED_PATH, load_seed_file
 
 VALID = {"courses": {"quiz": "q", "no_quiz": "n", "third_party": "t"}, "users": ["u1", "u2"]}
 

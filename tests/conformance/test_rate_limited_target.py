@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from mock_server.app import Backend, create_app
-from mock_server.faults import Fault, Faults
-from mock_server.journal import Journal
-from mock_server.seed import DEMO_SEED_PATH, load_seed_file
-from mock_server.tenant import Tenant
+from mock_server.http.app import Backend, create_app
+from mock_server.model.seed import DEMO_SEED_PATH, load_seed_file
+from mock_server.model.tenant import Tenant
+from mock_server.store.faults import Fault, MemoryFaults
+from mock_server.store.journal import MemoryJournal
 
 
 def _rate_limiting_app(*faults: Fault):
-    pending = Faults()
+    pending = MemoryFaults()
     for fault in faults:
         pending.add(fault)
-    journal = Journal()
+    journal = MemoryJournal()
     return create_app(backend=Backend(Tenant(load_seed_file(DEMO_SEED_PATH)), journal, pending)), journal
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from mock_server.app import create_app
+from mock_server.http.app import create_app
 
 LAG_SECONDS = 2.0
 

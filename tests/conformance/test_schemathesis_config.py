@@ -11,8 +11,8 @@ from pathlib import Path
 from conformance_servers import DropsWrite, mock_app
 
 from conformance.profile import load_profile
-from conformance.schemathesis_hooks import positive_case_edits
-from mock_server.app import create_app
+from conformance.schemathesis.hooks import positive_case_edits
+from mock_server.http.app import create_app
 from mock_server.serving import serving
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,8 +15,8 @@ import pytest
 
 from mock_server import DEFAULT_API_KEY
 from mock_server.cli import banner, main
-from mock_server.seed import DEMO_SEED_PATH, load_seed_file
-from mock_server.tenant import Tenant
+from mock_server.model.seed import DEMO_SEED_PATH, load_seed_file
+from mock_server.model.tenant import Tenant
 
 DEMO_IDS = [
     "rise-quiz-101",

@@ -1,0 +1,51 @@
+"""Small assertions the checks share; each raises `CheckFailed` with what was expected and what came."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.checks.dates import parse_instant
+from conformance.engine.client import Exchange
+from conformance.engine.results import CheckFailed
+from mock_server.model.contract import ERROR_STATUS
+
+ACCEPTED = 202
+
+
+def expect_accepted(exchange: Exchange) -> None:
+    """An import the contract accepts answers 202."""
+    if exchange.status != ACCEPTED:
+        raise CheckFailed(
+            f"{ACCEPTED} for {exchange.method} {exchange.url}",
+            f"HTTP {exchange.status} {exchange.error_code or ''}".strip(),
+            [exchange],
+        )
+
+
+def expect_error(exchange: Exchange, code: str) -> None:
+    """An error answers with the contract's status for `code` and `code` in the body."""
+    status = ERROR_STATUS[code]
+    if exchange.status != status or exchange.error_code != code:
+        observed = f"HTTP {exchange.status} with code {exchange.error_code!r}"
+        raise CheckFailed(f"HTTP {status} with code {code!r}", observed, [exchange])
+
+
+def same_instant(reported: Any, sent: str) -> bool:
+    """A report date equals a sent date when both name the same instant, whatever the spelling."""
+    reported_instant = parse_instant(reported) if isinstance(reported, str) else None
+    return reported_instant is not None and reported_instant == parse_instant(sent)
+
+
+def shows_dates(row: dict[str, Any] | None, started: str, completed: str) -> bool:
+    return (
+        row is not None
+        and same_instant(row.get("startedAt"), started)
+        and same_instant(row.get("completedAt"), completed)
+    )
+
+
+def dates_of(row: dict[str, Any] | None) -> str:
+    """A row's dates for a message, or 'no row'."""
+    if row is None:
+        return "no row for the pair"
+    return f"startedAt={row.get('startedAt')!r}, completedAt={row.get('completedAt')!r}"

@@ -1,0 +1,10 @@
+"""The environment variables rise-conformance and its Schemathesis hooks read, each named once."""
+
+KEY_ENV = "RISE_API_KEY"
+"""The target's API key, when --api-key is not given (and for plain `schemathesis run`)."""
+PROFILE_ENV = "RISE_CONFORMANCE_PROFILE"
+"""A profile file for the Schemathesis hooks (default: the mock's demo tenant)."""
+RATE_ENV = "RISE_CONFORMANCE_RATE"
+"""Requests per second for the Schemathesis hooks (unset: no pacing beyond Retry-After)."""
+REPORT_TIMEOUT_ENV = "RISE_REPORT_TIMEOUT"
+"""Seconds the hooks wait for a report to show an import."""

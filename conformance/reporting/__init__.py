@@ -1,0 +1,1 @@
+"""Consumers of a run: the console view, `junit.xml` and `report.md`. They render results, never judge."""

@@ -1,0 +1,180 @@
+"""The Schemathesis phase: the `schemathesis` CLI (v4 has no in-process runner) over every operation of
+the contract, configured for a contract test, with its progress streamed and its JUnit report read back."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from schemathesis.failure_codes import get_failure_class
+
+from conformance.engine.client import mask
+from conformance.environment import KEY_ENV, PROFILE_ENV, RATE_ENV
+from conformance.errors import SchemathesisError
+from conformance.profile import Profile
+from mock_server.model.contract import CONTRACT_PATH
+
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+RULES = {
+    "not_a_server_error": "No request, valid or not, gets a 5xx.",
+    "status_code_conformance": "Every status answered is one the contract lists for the operation.",
+    "content_type_conformance": "Every response's Content-Type is one the contract declares.",
+    "response_schema_conformance": "Every response body matches the contract's schema for its status.",
+    "response_headers_conformance": "Declared response headers are present and match their schema.",
+    "negative_data_rejection": "Requests that break the contract are rejected with a 4xx.",
+    "positive_data_acceptance": "Requests the contract allows are not rejected as invalid.",
+    "missing_required_header": "Requests missing a required header are rejected.",
+    "unsupported_method": "Methods the contract does not declare get 405 with an Allow header.",
+    "ignored_auth": "Requests without a valid key get 401.",
+}
+"""The Schemathesis checks a run applies, each with the rule it stands for."""
+CHECKS = tuple(RULES)
+UNEXPECTED_METHODS = ("PATCH", "OPTIONS", "TRACE")
+"""Methods the coverage phase may try where the contract has none: never DELETE."""
+HOOKS_MODULE = "conformance.schemathesis.hooks"
+_ST_CODE = re.compile(r"\bST\d{3}\b")
+_OPERATION = re.compile(r"^[A-Z]+ /")
+
+
+@dataclass(frozen=True)
+class SchemaSettings:
+    base_url: str
+    api_key: str | None
+    profile: Profile
+    max_examples: int
+    seed: int
+    rate: float | None
+    contract: Path = CONTRACT_PATH
+
+
+@dataclass(frozen=True)
+class SchemaFailure:
+    """One Schemathesis failure: the checks it belongs to, the operation, and its text (request, response)."""
+
+    checks: tuple[str, ...]
+    operation: str
+    code: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SchemaOutcome:
+    failures: tuple[SchemaFailure, ...]
+    operations: tuple[str, ...]
+    summary: str
+
+
+def config_text() -> str:
+    """The Schemathesis configuration rise-conformance runs with (the key comes from the environment)."""
+    checks = "\n".join(f"{name}.enabled = true" for name in CHECKS)
+    methods = ", ".join(f'"{m}"' for m in UNEXPECTED_METHODS)
+    return (
+        f'hooks = "{HOOKS_MODULE}"\n'
+        "continue-on-failure = true\n"
+        'rate-limit = "auto"\n'
+        f'headers = {{ Authorization = "Bearer ${{{KEY_ENV}}}" }}\n\n'
+        "[checks]\nenabled = false\n" + checks + "\n\n"
+        f"[phases.coverage]\nunexpected-methods = [{methods}]\n"
+    )
+
+
+def command(settings: SchemaSettings, config: Path, junit: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "schemathesis.cli", "--no-color", "--config-file", str(config),
+        "run", str(settings.contract),
+        "--url", settings.base_url,
+        "--phases", ",".join(PHASES),
+        "--max-examples", str(settings.max_examples),
+        "--seed", str(settings.seed),
+        "--workers", "1",
+        "--report", "junit", "--report-junit-path", str(junit),
+    ]  # fmt: skip
+
+
+def run_schema_phase(settings: SchemaSettings, on_line: Callable[[str], None]) -> SchemaOutcome:
+    """Run Schemathesis against the target; every output line goes to `on_line` with the key masked."""
+    with tempfile.TemporaryDirectory(prefix="rise-conformance-") as scratch:
+        folder = Path(scratch)
+        config, junit, profile = folder / "schemathesis.toml", folder / "junit.xml", folder / "profile.yaml"
+        config.write_text(config_text(), encoding="utf-8")
+        profile.write_text(yaml.safe_dump(_profile_document(settings.profile)), encoding="utf-8")
+        env = dict(os.environ, **{KEY_ENV: settings.api_key or "", PROFILE_ENV: str(profile)})
+        env[RATE_ENV] = str(settings.rate) if settings.rate else ""
+        lines = list(_stream(command(settings, config, junit), env, settings.api_key, on_line))
+        if not junit.exists():
+            tail = "\n".join(lines[-15:])
+            raise SchemathesisError(f"Schemathesis stopped without a report:\n{tail}")
+        return _read_junit(junit.read_text(encoding="utf-8"), settings.api_key, lines)
+
+
+def _stream(
+    argv: list[str], env: dict[str, str], secret: str | None, on_line: Callable[[str], None]
+) -> Iterator[str]:
+    try:
+        process = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+    except OSError as error:
+        raise SchemathesisError(
+            f"cannot start Schemathesis ({error}); reinstall with pip install -e ."
+        ) from None
+    assert process.stdout is not None
+    with process:
+        for raw in process.stdout:
+            line = mask(raw.rstrip("\n"), secret)
+            on_line(line)
+            yield line
+    if process.returncode not in (0, 1):
+        on_line(f"Schemathesis exited with status {process.returncode}")
+
+
+def _read_junit(text: str, secret: str | None, lines: list[str]) -> SchemaOutcome:
+    root = ElementTree.fromstring(text)
+    failures, operations = [], []
+    for case in root.iter("testcase"):
+        if _OPERATION.match(case.get("name", "")):  # the stateful run has a test case of its own
+            operations.append(case.get("name", "?"))
+        for node in [*case.findall("failure"), *case.findall("error")]:
+            code = _code(node.get("message", ""), node.text or "")
+            body = mask(node.text or "", secret)
+            failures.append(SchemaFailure(_checks_of(code, body), case.get("name", "?"), code, body))
+    summary = next(
+        (line.strip("= ") for line in reversed(lines) if line.startswith("=") and " in " in line), ""
+    )
+    return SchemaOutcome(tuple(failures), tuple(operations), summary)
+
+
+def _code(message: str, text: str) -> str:
+    """The ST code of a JUnit failure (its message, else the first code in its text)."""
+    found = _ST_CODE.search(message) or _ST_CODE.search(text)
+    return found.group(0) if found else message
+
+
+def _checks_of(code: str, text: str) -> tuple[str, ...]:
+    """The Schemathesis checks a failure code belongs to; custom and unknown ones keep their title."""
+    failure_class = get_failure_class(code)
+    if failure_class is not None and failure_class.checks:
+        return tuple(failure_class.checks)
+    title = next((line[2:] for line in text.splitlines() if line.startswith("- ")), code)
+    return (f"schemathesis:{title}",)
+
+
+def _profile_document(profile: Profile) -> dict[str, object]:
+    courses = {"quiz": profile.quiz, "no_quiz": profile.no_quiz, "third_party": profile.third_party}
+    if profile.unpublished:
+        courses["unpublished"] = profile.unpublished
+    return {"courses": courses, "users": list(profile.users)}

@@ -1,0 +1,108 @@
+"""The app factory: Connexion serving `openapi.yaml` (and the control API) over one tenant."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+# Connexion imports Starlette's test client at import time; its deprecation notice means nothing to users.
+warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette\.testclient` is deprecated")
+
+from connexion import AsyncApp  # noqa: E402
+from connexion.exceptions import ProblemException  # noqa: E402
+from connexion.middleware import MiddlewarePosition  # noqa: E402
+from connexion.resolver import Resolver  # noqa: E402
+from starlette.exceptions import HTTPException  # noqa: E402
+
+from mock_server.control.api import ControlApi  # noqa: E402
+from mock_server.http.auth import bearer_handler_factory  # noqa: E402
+from mock_server.http.errors import handle_http_exception, handle_rise_error  # noqa: E402
+from mock_server.http.handlers import RiseApi  # noqa: E402
+from mock_server.http.validation import RiseJSONBodyValidator, RiseParameterValidator  # noqa: E402
+from mock_server.middleware.body_limit import BodyLimitMiddleware  # noqa: E402
+from mock_server.middleware.faults import FaultMiddleware  # noqa: E402
+from mock_server.middleware.journal import JournalMiddleware  # noqa: E402
+from mock_server.middleware.trailing_slash import NoSlashRedirectMiddleware  # noqa: E402
+from mock_server.middleware.version import VersionCheckMiddleware, VersionHeaderMiddleware  # noqa: E402
+from mock_server.model.contract import CONTRACT_PATH, CONTROL_CONTRACT_PATH  # noqa: E402
+from mock_server.model.errors import RiseError  # noqa: E402
+from mock_server.model.seed import DEFAULT_API_KEY  # noqa: E402
+from mock_server.model.tenant import Tenant  # noqa: E402
+from mock_server.store.backend import Backend, memory_backend, open_backend  # noqa: E402
+
+__all__ = ["DEFAULT_API_KEY", "Backend", "create_app", "open_backend"]
+
+CONTROL_BASE_PATH = "/__mock"
+_BROWSABLE = ("/ui/", f"{CONTROL_BASE_PATH}/ui/")
+_NOT_THE_API = (CONTROL_BASE_PATH, "/ui", "/openapi.json")
+"""Paths the journal does not record and faults do not touch: the control API and the browsable contract."""
+
+
+def _resolver(handlers: Mapping[str, Callable[..., Any]]) -> Resolver:
+    def resolve(operation_id: str) -> Callable[..., Any]:
+        return handlers[operation_id]
+
+    return Resolver(function_resolver=resolve)
+
+
+def create_app(
+    *,
+    seed: str | Path | None = None,
+    tenant: Tenant | None = None,
+    backend: Backend | None = None,
+    api_keys: Iterable[str] = (DEFAULT_API_KEY,),
+    base_url: str | None = None,
+    validate_responses: bool = False,
+    database: str | Path | None = None,
+    report_lag: float = 0,
+) -> AsyncApp:
+    """A mock Rise tenant as an ASGI app.
+
+    What it serves: `backend`, else `tenant` (with a fresh journal), else
+    `open_backend(seed, database, report_lag)`, which is the demo tenant in memory by default.
+    `base_url` is what absolute URLs in bodies start with; without it they use the address each request
+    came to.
+    """
+    if backend is None:
+        backend = (
+            memory_backend(tenant)
+            if tenant is not None
+            else open_backend(seed=seed, database=database, report_lag=report_lag)
+        )
+    tenant, journal, faults = backend.tenant, backend.journal, backend.faults
+    app = AsyncApp(
+        __name__,
+        security_map={"bearer": bearer_handler_factory(api_keys)},
+        validator_map={
+            "body": {"application/json": RiseJSONBodyValidator},
+            "parameter": RiseParameterValidator,
+        },
+    )
+    app.add_api(
+        CONTRACT_PATH,
+        resolver=_resolver(RiseApi(tenant, base_url).handlers()),
+        strict_validation=True,
+        validate_responses=validate_responses,
+        pythonic_params=True,
+    )
+    app.add_api(
+        CONTROL_CONTRACT_PATH,
+        base_path=CONTROL_BASE_PATH,
+        resolver=_resolver(ControlApi(tenant, journal, faults).handlers()),
+        strict_validation=True,
+        validate_responses=validate_responses,
+    )
+    # Outermost first: the journal sees the final answer, faults pre-empt the API, every answer is stamped.
+    outermost = MiddlewarePosition.BEFORE_EXCEPTION
+    app.add_middleware(JournalMiddleware, position=outermost, journal=journal, skip_prefixes=_NOT_THE_API)
+    app.add_middleware(FaultMiddleware, position=outermost, faults=faults, skip_prefixes=_NOT_THE_API)
+    app.add_middleware(VersionHeaderMiddleware, position=outermost)
+    app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, keep=_BROWSABLE)
+    app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING)
+    app.add_middleware(VersionCheckMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
+    app.add_error_handler(RiseError, handle_rise_error)
+    app.add_error_handler(ProblemException, handle_http_exception)
+    app.add_error_handler(HTTPException, handle_http_exception)
+    return app

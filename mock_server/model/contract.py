@@ -1,0 +1,44 @@
+"""Facts read from `openapi.yaml`, so that code never restates them.
+
+The contract is the single source of truth for error codes and their statuses, the version header, the
+page-size limits and the body-size limit.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_PACKAGE = Path(__file__).resolve().parents[1]
+CONTRACT_PATH = _PACKAGE / "openapi.yaml"
+CONTROL_CONTRACT_PATH = _PACKAGE / "control" / "control.yaml"
+"""The control API's own document: its TenantState schema is the shape of a seed."""
+
+
+@cache
+def load_contract(path: Path = CONTRACT_PATH) -> dict[str, Any]:
+    """The contract as a plain dict (YAML anchors resolved)."""
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _components() -> dict[str, Any]:
+    return load_contract()["components"]
+
+
+ERROR_STATUS: dict[str, int] = dict(_components()["schemas"]["ErrorCode"]["x-status"])
+"""Every error code and the HTTP status it is answered with."""
+
+_version = _components()["parameters"]["RiseApiVersion"]
+VERSION_HEADER: str = _version["name"]
+API_VERSION: str = _version["schema"]["default"]
+
+_limit = _components()["parameters"]["Limit"]["schema"]
+LIMIT_DEFAULT: int = _limit["default"]
+LIMIT_MIN: int = _limit["minimum"]
+LIMIT_MAX: int = _limit["maximum"]
+
+MAX_BODY_BYTES: int = _components()["responses"]["PayloadTooLarge"]["x-max-body-bytes"]

@@ -1,0 +1,138 @@
+"""The tenant: the domain model the API handlers call. It applies `rules.py` to what `store.py` holds.
+
+No HTTP here: methods take plain values, return records or pages, and raise `RiseError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+
+from mock_server.model import rules
+from mock_server.model.pagination import Page, paginate
+from mock_server.model.records import Completion, Course, Enrollment, TenantState, User
+from mock_server.model.reports import ReportRow, completion_in_reports, enrollment_in_reports, report_row
+from mock_server.model.store import MemoryStore, Store
+
+Clock = Callable[[], datetime]
+NO_LAG = timedelta(0)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class Tenant:
+    """One Rise tenant: its seed, its current records and the rules that change them."""
+
+    def __init__(
+        self,
+        seed: TenantState,
+        *,
+        store: Store | None = None,
+        clock: Clock = utc_now,
+        keep_existing: bool = False,
+        report_lag: timedelta = NO_LAG,
+    ) -> None:
+        """`keep_existing` keeps what a persistent store already holds; `seed` only fills an empty one.
+        `report_lag` is how long a write takes to reach the reports (Rise: up to 5 minutes)."""
+        self._store = store if store is not None else MemoryStore()
+        self._clock = clock
+        self._report_lag = report_lag
+        if not keep_existing or self._store.seed() is None:
+            self.load(seed)
+
+    # -- control --------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to the seed."""
+        seed = self._store.seed()
+        self._store.replace(seed if seed is not None else TenantState())
+
+    def load(self, seed: TenantState) -> None:
+        """Make `seed` the tenant's seed and its current state."""
+        with self._store.atomic():
+            self._store.set_seed(seed)
+            self._store.replace(seed)
+
+    def state(self) -> TenantState:
+        return self._store.snapshot()
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def import_completion(self, course_id: str, user_id: str, body: Mapping[str, str]) -> Completion:
+        """Import one completion: validate, check the pair, upsert the record, keep or add the enrollment."""
+        started_at, completed_at = rules.import_dates(body)
+        store = self._store
+        with store.atomic():
+            course, user = rules.import_target(
+                store.course(course_id), store.user(user_id), course_id, user_id
+            )
+            now = self._clock()
+            shown = completion_in_reports(store.completion(course_id, user_id), now, self._report_lag)
+            completion = rules.imported_completion(course, user, started_at, completed_at, now, shown)
+            store.save_enrollment(
+                rules.kept_or_new_enrollment(store.enrollment(course_id, user_id), course_id, user_id, now)
+            )
+            store.save_completion(completion)
+        return completion
+
+    def enroll(self, course_id: str, user_id: str) -> Enrollment:
+        store = self._store
+        with store.atomic():
+            rules.enrollment_target(store.course(course_id), store.user(user_id), course_id, user_id)
+            enrollment = rules.kept_or_new_enrollment(
+                store.enrollment(course_id, user_id), course_id, user_id, self._clock()
+            )
+            store.save_enrollment(enrollment)
+        return enrollment
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def course(self, course_id: str) -> Course:
+        return rules.require_course(self._store.course(course_id), course_id)
+
+    def user(self, user_id: str) -> User:
+        return rules.require_user(self._store.user(user_id), user_id)
+
+    def courses(self, limit: int, cursor: str | None = None) -> Page[Course]:
+        return paginate(self._store.courses(), lambda course: course.id, limit, cursor)
+
+    def users(self, limit: int, cursor: str | None = None, email: str | None = None) -> Page[User]:
+        users = self._store.users()
+        if email is not None:
+            users = [user for user in users if user.email.casefold() == email.casefold()]
+        return paginate(users, lambda user: user.id, limit, cursor)
+
+    def course_report(self, course_id: str, limit: int, cursor: str | None = None) -> Page[ReportRow]:
+        """One row per learner enrolled in the course, by user ID."""
+        store = self._store
+        with store.atomic():
+            course = self.course(course_id)
+            rows = [
+                report_row(
+                    course, store.user(e.user_id), e, self._shown(store.completion(course_id, e.user_id))
+                )
+                for e in self._shown_enrollments(store.enrollments_of_course(course_id))
+            ]
+        return paginate(rows, lambda row: row.user.id, limit, cursor)
+
+    def learner_report(self, user_id: str, limit: int, cursor: str | None = None) -> Page[ReportRow]:
+        """One row per course the user is enrolled in, by course ID."""
+        store = self._store
+        with store.atomic():
+            user = self.user(user_id)
+            rows = [
+                report_row(
+                    store.course(e.course_id), user, e, self._shown(store.completion(e.course_id, user_id))
+                )
+                for e in self._shown_enrollments(store.enrollments_of_user(user_id))
+            ]
+        return paginate(rows, lambda row: row.course.id, limit, cursor)
+
+    def _shown(self, completion: Completion | None) -> Completion | None:
+        return completion_in_reports(completion, self._clock(), self._report_lag)
+
+    def _shown_enrollments(self, enrollments: list[Enrollment]) -> list[Enrollment]:
+        now = self._clock()
+        return [e for e in enrollments if enrollment_in_reports(e, now, self._report_lag)]

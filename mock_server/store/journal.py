@@ -1,0 +1,84 @@
+"""The request journal: what an importer sent and what the mock answered, newest last.
+
+It is how an integrator sees what their importer did. The API key is never kept, only whether one was
+sent. This module holds the entry, the `Journal` protocol and its in-memory implementation; the SQLite
+one is in `sqlite.py`, and the middleware that fills it in `mock_server/middleware/journal.py`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+CAPACITY = 1000
+"""Entries kept; older ones are dropped."""
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    id: int
+    at: float
+    method: str
+    path: str
+    query: str
+    content_type: str | None
+    api_version: str | None
+    authorization: str
+    """"bearer" when a bearer key was sent, "other" for another scheme, "none" without the header."""
+    body: Any
+    status: int
+    code: str | None
+    """The error code of an error answer."""
+    duration_ms: float
+
+
+class Journal(Protocol):
+    """The last requests, oldest first, each with a rising ID."""
+
+    def record(self, **fields: Any) -> JournalEntry:
+        """Add an entry (every field of `JournalEntry` but its ID) and return it."""
+
+    def entries(self, since: int = 0) -> list[JournalEntry]:
+        """The entries with an ID above `since`."""
+
+    def clear(self) -> None: ...
+
+
+class MemoryJournal:
+    """A bounded, thread-safe journal of one process."""
+
+    def __init__(self, capacity: int = CAPACITY) -> None:
+        self.capacity = capacity
+        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
+        self._lock = threading.Lock()
+        self._next_id = 1
+
+    def record(self, **fields: Any) -> JournalEntry:
+        with self._lock:
+            entry = JournalEntry(id=self._next_id, **fields)
+            self._next_id += 1
+            self._entries.append(entry)
+        return entry
+
+    def entries(self, since: int = 0) -> list[JournalEntry]:
+        with self._lock:
+            return [entry for entry in self._entries if entry.id > since]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def journal_json(entries: list[JournalEntry]) -> list[dict[str, Any]]:
+    """Entries in their control-API form (camelCase fields)."""
+    return [_camel(asdict(entry)) for entry in entries]
+
+
+def _camel(fields: dict[str, Any]) -> dict[str, Any]:
+    def name(snake: str) -> str:
+        head, *rest = snake.split("_")
+        return head + "".join(part.title() for part in rest)
+
+    return {name(key): value for key, value in fields.items()}
