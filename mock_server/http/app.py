@@ -20,6 +20,7 @@ from mock_server.control.api import ControlApi  # noqa: E402
 from mock_server.http.auth import bearer_handler_factory  # noqa: E402
 from mock_server.http.errors import handle_http_exception, handle_rise_error  # noqa: E402
 from mock_server.http.handlers import RiseApi  # noqa: E402
+from mock_server.http.operations import middleware_stack  # noqa: E402
 from mock_server.http.validation import RiseJSONBodyValidator, RiseParameterValidator  # noqa: E402
 from mock_server.middleware.body_limit import BodyLimitMiddleware  # noqa: E402
 from mock_server.middleware.faults import FaultMiddleware  # noqa: E402
@@ -74,6 +75,8 @@ def create_app(
     tenant, journal, faults = backend.tenant, backend.journal, backend.faults
     app = AsyncApp(
         __name__,
+        # A bad key is a 401 before a bad version is a 400, which comes before request validation.
+        middlewares=middleware_stack(after_security=[VersionCheckMiddleware]),
         security_map={"bearer": bearer_handler_factory(api_keys)},
         validator_map={
             "body": {"application/json": RiseJSONBodyValidator},
@@ -101,7 +104,6 @@ def create_app(
     app.add_middleware(VersionHeaderMiddleware, position=outermost)
     app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, keep=_BROWSABLE)
     app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING)
-    app.add_middleware(VersionCheckMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_error_handler(RiseError, handle_rise_error)
     app.add_error_handler(ProblemException, handle_http_exception)
     app.add_error_handler(HTTPException, handle_http_exception)

@@ -1,0 +1,101 @@
+"""JSON Schemas compiled once: jsonschema-rs decides whether a value is valid, jsonschema words why not.
+
+Connexion validates with jsonschema's Draft 4 validator extended for OpenAPI's `nullable`, and builds it
+anew for every request. A `CompiledSchema` is built once per schema at start-up. Its fast validator is
+given the same format checks (jsonschema's own functions) and the same `nullable` rule, so it accepts
+exactly what jsonschema accepts; whenever it rejects a value (or cannot take it, such as an integer
+past 64 bits), jsonschema, the reference, decides and words the error, so messages stay as they were.
+`tests/mock_server/http/test_schemas.py` checks the two agree on generated values of every request
+schema of both contracts.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from functools import partial
+from typing import Any
+
+import jsonschema_rs
+from connexion.json_schema import Draft4RequestValidator
+from jsonschema import Draft4Validator, FormatChecker, ValidationError
+
+FORMAT_CHECKER: FormatChecker = Draft4Validator.FORMAT_CHECKER
+"""The format checks Connexion validates requests with (those jsonschema has for Draft 4)."""
+
+
+def _formats(schema: Any) -> set[str]:
+    """Every format name used anywhere in `schema`."""
+    found: set[str] = set()
+    if isinstance(schema, dict):
+        if isinstance(schema.get("format"), str):
+            found.add(schema["format"])
+        for value in schema.values():
+            found |= _formats(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            found |= _formats(value)
+    return found
+
+
+def _with_nullable_as_null(schema: Any) -> Any:
+    """Connexion's `nullable` (or `x-nullable`) lets None through `type` and `enum`; plain JSON Schema
+    says the same with a "null" type and a null enum member."""
+    if isinstance(schema, list):
+        return [_with_nullable_as_null(value) for value in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result = {key: _with_nullable_as_null(value) for key, value in schema.items()}
+    if schema.get("x-nullable") is True or schema.get("nullable"):
+        if "type" in result:
+            types = result["type"] if isinstance(result["type"], list) else [result["type"]]
+            result["type"] = [*types, "null"] if "null" not in types else types
+        if "enum" in result and None not in result["enum"]:
+            result["enum"] = [*result["enum"], None]
+    return result
+
+
+def _conforms(checker: FormatChecker, name: str, instance: Any) -> bool:
+    return checker.conforms(instance, name)
+
+
+class CompiledSchema:
+    """A schema validated as Connexion validates it, compiled once.
+
+    `nullable`: OpenAPI's `nullable` counts, as in request bodies (Connexion's Draft4RequestValidator);
+    parameters are validated with plain Draft 4, after Connexion has let a nullable null through.
+    """
+
+    def __init__(
+        self,
+        schema: dict[str, Any],
+        *,
+        format_checker: FormatChecker | None = FORMAT_CHECKER,
+        nullable: bool = True,
+    ) -> None:
+        self.schema = schema
+        validator_cls = Draft4RequestValidator if nullable else Draft4Validator
+        self.reference = validator_cls(schema, format_checker=format_checker)
+        """jsonschema: the validator that has the last word, and whose errors the messages are made of."""
+        formats = {}
+        if format_checker is not None:
+            formats = {name: partial(_conforms, format_checker, name) for name in _formats(schema)}
+        fast_schema = copy.deepcopy(schema)
+        self._fast = jsonschema_rs.Draft4Validator(
+            _with_nullable_as_null(fast_schema) if nullable else fast_schema,
+            formats=formats,
+            validate_formats=format_checker is not None,
+            ignore_unknown_formats=True,
+        )
+
+    def is_valid(self, instance: Any) -> bool:
+        """True when jsonschema would accept `instance`, decided by the compiled validator first."""
+        try:
+            fast = self._fast.is_valid(instance)
+        except (ValueError, TypeError, OverflowError):
+            fast = False  # a value jsonschema-rs cannot convert (an integer past 64 bits): ask the reference
+        return fast or self.reference.is_valid(instance)
+
+    def iter_errors(self, instance: Any) -> Iterator[ValidationError]:
+        """jsonschema's errors, only worth asking for once `is_valid` said no."""
+        return self.reference.iter_errors(instance)
