@@ -1,216 +1,165 @@
-"""Throughput and memory of rise-mock, measured against a bare Starlette baseline in the same run.
+"""rise-mock beside its peers, the way a user would compare them, in one run on this machine.
 
-    python bench/run.py [--seconds S] [--concurrency C]      (make bench)
+    python bench/run.py [--rounds 3] [--seconds 5] [--connections 32] [--rate 200] [--no-prism]
+    (make bench)
 
-Each server runs in its own process on 127.0.0.1 (uvicorn, one worker). The load comes from wrk
-(`apt-get install wrk`) for a bounded time per scenario; without wrk a Python client sends a bounded number
-of requests instead, and then the client, not the server, may be what limits the figures. Machines here are
-shared and noisy, so the figures that matter are the ratios to the baseline in one run, not the rates.
+Servers, each in its own process on 127.0.0.1 with one uvicorn worker unless said:
+  bare route      bench/baseline.py: Starlette doing the same upsert and report read, nothing else
+  prism           Stoplight Prism 5 mocking the same openapi.yaml (when `npx` can install it)
+  mock memory     rise-mock serve
+  mock sqlite     rise-mock serve --db FILE
+  mock sqlite x2  rise-mock serve --db FILE --workers 2
+
+In alternating rounds (every server once per round, the order turned each round), wrk (`apt-get install
+wrk`) sends imports over the demo pairs, then learner report reads, with `--connections` connections for
+`--seconds` each; the figures are the medians over the rounds. Then each server gets imports at a fixed
+`--rate` well under its capacity, paced, for the latency an importer sees. The machine is shared and
+noisy, so what counts are the ratios in one run, not the rates.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import multiprocessing
-import os
 import shutil
-import socket
-import subprocess
+import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
+from collections import defaultdict
+from contextlib import ExitStack
+from pathlib import Path
 
-import httpx
+from harness import (
+    IMPORT_PATHS,
+    REPORT_PATHS,
+    Load,
+    Server,
+    baseline_command,
+    free_port,
+    mock_command,
+    paced,
+    prism_command,
+    serving,
+    wrk,
+)
 
-KEY = "rise-mock-key"
-BODY = {"startedAt": "2023-05-02T09:00:00Z", "completedAt": "2023-05-02T10:30:00Z"}
-USERS = ["user-ada", "user-grace", "user-alan", "user-katherine"]
-COURSES = ["rise-quiz-101", "rise-intro-102", "scorm-forklift-201"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def baseline_app():
-    """The same upsert with no contract, no validation, no middleware: the floor any mock pays."""
-    from starlette.applications import Starlette
-    from starlette.responses import Response
-    from starlette.routing import Route
-
-    records: dict[tuple[str, str], dict] = {}
-
-    async def upsert(request):
-        body = await request.json()
-        records[(request.path_params["course"], request.path_params["user"])] = body
-        return Response(status_code=202)
-
-    return Starlette(routes=[Route("/courses/{course}/users/{user}/completions", upsert, methods=["POST"])])
+BARE, PRISM, MEMORY, SQLITE, SQLITE_2 = "bare route", "prism", "mock memory", "mock sqlite", "mock sqlite x2"
+GOALS = [
+    # (what, measured as, at least)
+    ("mock memory imports vs Prism", (MEMORY, PRISM), 2.0),
+    ("mock memory imports vs the bare route", (MEMORY, BARE), 0.25),
+    ("mock sqlite imports, 2 workers vs 1", (SQLITE_2, SQLITE), 1.6),
+]
+P99_GOAL_MS = 10.0
 
 
-def mock_app(database: str | None):
-    from mock_server import create_app
-
-    return create_app(database=database)
-
-
-def serve(factory: Callable, port: int, *args) -> None:
-    import uvicorn
-
-    uvicorn.run(factory(*args), host="127.0.0.1", port=port, log_level="error")
-
-
-def rss_mib(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-_WRK_SCRIPT = """
-local paths = {%s}
-local i = 0
-wrk.method = "%s"
-wrk.headers["Authorization"] = "Bearer %s"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = %s
-request = function()
-  i = i + 1
-  return wrk.format(nil, paths[(i %% #paths) + 1])
-end
-done = function(summary, latency, requests)
-  io.write(string.format("RATE %%f ERRORS %%d\\n", summary.requests / (summary.duration / 1e6),
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout))
-end
-"""
-
-
-def load_with_wrk(url: str, method: str, paths: list[str], seconds: float, concurrency: int) -> float:
-    """Requests per second from wrk; any non-2xx answer or socket error fails the benchmark."""
-    body = f"[[{json.dumps(BODY)}]]" if method == "POST" else "nil"
-    script = _WRK_SCRIPT % (", ".join(f'"{p}"' for p in paths), method, KEY, body)
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-        handle.write(script)
-    try:
-        command = ["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "-s", handle.name, url]
-        output = subprocess.run(
-            command, capture_output=True, text=True, timeout=seconds + 60, check=True
-        ).stdout
-    finally:
-        os.unlink(handle.name)
-    rate, errors = (float(x) for x in output.split("RATE ")[1].split(" ERRORS "))
-    if errors:
-        raise RuntimeError(f"{method} {url}: {errors:.0f} failed requests under wrk:\n{output}")
-    return rate
-
-
-async def load_with_httpx(url: str, method: str, paths: list[str], requests: int, concurrency: int) -> float:
-    """Requests per second for `requests` calls over `concurrency` connections (bounded in count)."""
-    headers = {"Authorization": f"Bearer {KEY}"}
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as client:
-        counter = iter(range(requests))
-
-        async def worker() -> None:
-            for index in counter:
-                kwargs = {"json": BODY} if method == "POST" else {}
-                response = await client.request(method, paths[index % len(paths)], **kwargs)
-                if response.status_code >= 300:
-                    raise RuntimeError(
-                        f"{method} {paths[index % len(paths)]} answered {response.status_code}"
-                    )
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return requests / (time.perf_counter() - started)
-
-
-def load(url: str, method: str, paths: list[str], seconds: float, concurrency: int) -> float:
-    if shutil.which("wrk"):
-        return load_with_wrk(url, method, paths, seconds, concurrency)
-    return asyncio.run(load_with_httpx(url, method, paths, int(seconds * 300), concurrency))
-
-
-IMPORT_PATHS = [f"/courses/{c}/users/{u}/completions" for c in COURSES for u in USERS]
-REPORT_PATHS = [f"/reports/learners/{u}" for u in USERS]
-
-
-def measure(
-    name: str, factory: Callable, args: tuple, scenarios: list, seconds: float, concurrency: int
-) -> dict:
+def _servers(folder: Path, with_prism: bool) -> list[tuple[str, list[str], int]]:
+    plans = []
     port = free_port()
-    process = multiprocessing.get_context("spawn").Process(
-        target=serve, args=(factory, port, *args), daemon=True
-    )
-    process.start()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    figures = {"server": name}
-    try:
-        url = f"http://127.0.0.1:{port}"
-        load(url, "POST", IMPORT_PATHS, 1, concurrency)  # warm-up
-        for label, method, paths in scenarios:
-            figures[label] = load(url, method, paths, seconds, concurrency)
-        figures["rss_mib"] = rss_mib(process.pid)
-    finally:
-        process.terminate()
-        process.join(timeout=10)
+    plans.append((BARE, baseline_command(port), port))
+    if with_prism:
+        port = free_port()
+        command = prism_command(port)
+        if command is None:
+            print("prism: npx could not install @stoplight/prism-cli@5; measured without it", flush=True)
+        else:
+            plans.append((PRISM, command, port))
+    for name, options in (
+        (MEMORY, []),
+        (SQLITE, ["--db", str(folder / "one.sqlite3")]),
+        (SQLITE_2, ["--db", str(folder / "two.sqlite3"), "--workers", "2"]),
+    ):
+        port = free_port()
+        plans.append((name, mock_command(port, *options), port))
+    return plans
+
+
+def _measure(servers: list[Server], args: argparse.Namespace) -> dict[str, dict[str, list[Load]]]:
+    figures: dict[str, dict[str, list[Load]]] = defaultdict(lambda: defaultdict(list))
+    for server in servers:  # warm-up: first requests, caches, connections
+        wrk(server.url, "POST", IMPORT_PATHS, 1, args.connections)
+        wrk(server.url, "GET", REPORT_PATHS, 1, args.connections)
+    for round_index in range(args.rounds):
+        turn = round_index % len(servers)
+        for server in servers[turn:] + servers[:turn]:
+            figures[server.name]["imports"].append(
+                wrk(server.url, "POST", IMPORT_PATHS, args.seconds, args.connections)
+            )
+            figures[server.name]["reports"].append(
+                wrk(server.url, "GET", REPORT_PATHS, args.seconds, args.connections)
+            )
+        print(f"round {round_index + 1} of {args.rounds} done", flush=True)
+    for server in servers:
+        figures[server.name]["rss"] = server.rss_mib()  # type: ignore[assignment]
+        figures[server.name]["paced"] = [paced(server.url, IMPORT_PATHS[0], args.rate, args.paced_seconds)]
     return figures
+
+
+def _median(loads: list[Load]) -> Load:
+    fields = ("rate", "p50_ms", "p99_ms")
+    return Load(*(statistics.median(getattr(load, field) for load in loads) for field in fields))
+
+
+def _ratio(value: float, base: float | None) -> str:
+    return f"{value / base:.2f}x" if base else "-"
+
+
+def _report(figures: dict, args: argparse.Namespace) -> None:
+    imports = {name: _median(f["imports"]) for name, f in figures.items()}
+    reports = {name: _median(f["reports"]) for name, f in figures.items()}
+    bare = imports[BARE].rate
+    prism = imports[PRISM].rate if PRISM in imports else None
+    bare_reports = reports[BARE].rate
+    prism_reports = reports[PRISM].rate if PRISM in reports else None
+    print()
+    print(
+        f"wrk, {args.connections} connections, {args.seconds} s per load, median of {args.rounds} "
+        f"alternating rounds; paced: {args.rate} imports/s for {args.paced_seconds} s"
+    )
+    header = (
+        f"{'server':<15}{'imports/s':>10}{'x bare':>8}{'x prism':>8}{'p50 ms':>8}{'p99 ms':>8}"
+        f"{'reports/s':>10}{'x bare':>8}{'x prism':>8}{'p50 ms':>8}{'p99 ms':>8}"
+        f"{'RSS MiB':>9}{'@' + str(args.rate) + '/s p50':>12}{'p99':>7}"
+    )
+    print(header)
+    for name, f in figures.items():
+        i, r, p = imports[name], reports[name], f["paced"][0]
+        print(
+            f"{name:<15}{i.rate:>10.0f}{_ratio(i.rate, bare):>8}{_ratio(i.rate, prism):>8}"
+            f"{i.p50_ms:>8.1f}{i.p99_ms:>8.1f}"
+            f"{r.rate:>10.0f}{_ratio(r.rate, bare_reports):>8}{_ratio(r.rate, prism_reports):>8}"
+            f"{r.p50_ms:>8.1f}{r.p99_ms:>8.1f}{f['rss']:>9.1f}{p.p50_ms:>12.2f}{p.p99_ms:>7.2f}"
+        )
+    print()
+    for what, (name, base), goal in GOALS:
+        if name in imports and base in imports:
+            ratio = imports[name].rate / imports[base].rate
+            print(f"{what}: {ratio:.2f}x (goal at least {goal}x): {'met' if ratio >= goal else 'NOT met'}")
+    p99 = figures[MEMORY]["paced"][0].p99_ms
+    print(
+        f"mock memory p99 at {args.rate} imports/s: {p99:.2f} ms (goal under {P99_GOAL_MS:g} ms): "
+        f"{'met' if p99 < P99_GOAL_MS else 'NOT met'}"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seconds", type=float, default=5, help="load time per scenario (default 5)")
-    parser.add_argument("--concurrency", type=int, default=16, help="connections (default 16)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
+    parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk load (default 5)")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
+    parser.add_argument("--rate", type=int, default=200, help="paced imports per second (default 200)")
+    parser.add_argument("--paced-seconds", type=int, default=10, help="seconds of paced load (default 10)")
+    parser.add_argument("--no-prism", action="store_true", help="leave Stoplight Prism out")
     args = parser.parse_args()
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    imports = [("imports/s", "POST", IMPORT_PATHS)]
-    reports = ("reports/s", "GET", REPORT_PATHS)
-    with tempfile.TemporaryDirectory() as folder:
-        rows = [
-            measure("starlette baseline", baseline_app, (), imports, args.seconds, args.concurrency),
-            measure(
-                "rise-mock (memory)",
-                mock_app,
-                (None,),
-                [*imports, reports],
-                args.seconds,
-                args.concurrency,
-            ),
-            measure(
-                "rise-mock (sqlite)",
-                mock_app,
-                (os.path.join(folder, "bench.sqlite3"),),
-                [*imports, reports],
-                args.seconds,
-                args.concurrency,
-            ),
-        ]
-    base = rows[0]["imports/s"]
-    client = "wrk" if shutil.which("wrk") else "a Python client (install wrk for server-bound figures)"
-    print(
-        f"{args.seconds:g} s per scenario, {args.concurrency} connections from {client}, one uvicorn worker"
-    )
-    print(f"{'server':<22}{'imports/s':>11}{'vs baseline':>13}{'reports/s':>11}{'RSS MiB':>9}")
-    for row in rows:
-        reports = f"{row['reports/s']:>11.0f}" if "reports/s" in row else f"{'-':>11}"
-        print(
-            f"{row['server']:<22}{row['imports/s']:>11.0f}{row['imports/s'] / base:>13.2f}"
-            f"{reports}{row['rss_mib']:>9.1f}"
-        )
+    if not shutil.which("wrk"):
+        print("bench/run.py needs wrk: apt-get install -y wrk", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
+        plans = _servers(Path(folder), with_prism=not args.no_prism)
+        servers = [stack.enter_context(serving(name, command, port)) for name, command, port in plans]
+        figures = _measure(servers, args)
+    _report(figures, args)
     return 0
 
 

@@ -11,15 +11,26 @@ classes, and calls them per request in the same order, so that answers and messa
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import typing as t
 
 from connexion import utils
+from connexion.context import context
 from connexion.datastructures import MediaTypeDict
-from connexion.decorators.parameter import AsyncParameterDecorator
+from connexion.decorators.parameter import (
+    CONTEXT_NAME,
+    AsyncParameterDecorator,
+    _get_query_defaults,
+    _get_val_from_param,
+    pythonic,
+    sanitized,
+    unwrap_decorators,
+)
 from connexion.decorators.response import AsyncResponseDecorator
 from connexion.exceptions import UnsupportedMediaTypeProblem
 from connexion.frameworks.starlette import Starlette as StarletteFramework
+from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.jsonifier import Jsonifier
 from connexion.lifecycle import ConnexionRequest
 from connexion.middleware import ConnexionMiddleware
@@ -29,7 +40,9 @@ from connexion.middleware.request_validation import (
     RequestValidationMiddleware,
     RequestValidationOperation,
 )
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.operations import AbstractOperation
+from connexion.utils import deep_merge, inspect_function_arguments, is_null, is_nullable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 _NAME_CACHE_SIZE = 1024
@@ -103,21 +116,70 @@ class CompiledRequestValidationMiddleware(RequestValidationMiddleware):
 
 
 class HandlerOperation:
-    """The handler of one operation, wrapped once in Connexion's own parameter and response decorators
-    (with the parameter-name conversion remembered)."""
+    """The handler of one operation, called with the arguments Connexion's parameter decorator would
+    give it, worked out from the operation once: which parameters the handler takes, under which
+    Python names, with which defaults. Operations that take forms keep Connexion's own decorator."""
 
     def __init__(self, operation: AbstractOperation, *, pythonic_params: bool, jsonifier: Jsonifier) -> None:
-        if not asyncio.iscoroutinefunction(operation.function):
+        function = operation.function
+        if not asyncio.iscoroutinefunction(function):
             raise TypeError(f"the handler of {operation.operation_id} must be a coroutine function")
-        parameters = AsyncParameterDecorator(framework=StarletteFramework, pythonic_params=pythonic_params)
-        parameters.sanitize_fn = functools.lru_cache(maxsize=_NAME_CACHE_SIZE)(parameters.sanitize_fn)
-        responses = AsyncResponseDecorator(framework=StarletteFramework, jsonifier=jsonifier)
-        self._call = responses(parameters(operation.function))
+        self._operation = operation
         self._uri_parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
+        responses = AsyncResponseDecorator(framework=StarletteFramework, jsonifier=jsonifier)
+        self._call = responses(function)
+        convert = pythonic if pythonic_params else sanitized
+        self._name = functools.lru_cache(maxsize=_NAME_CACHE_SIZE)(lambda name: convert(convert(name)))
+        self._arguments, self._has_kwargs = inspect_function_arguments(unwrap_decorators(function))
+        self._path = {p["name"]: p for p in operation.parameters if p["in"] == "path"}
+        self._query = {p["name"]: p for p in operation.parameters if p["in"] == "query"}
+        self._query_defaults = _get_query_defaults(self._query)
+        body_name = self._name(operation.body_name(""))
+        takes_body = operation.is_request_body_defined and operation.method.upper() != "TRACE"
+        self._body_name = body_name if takes_body and self._takes(body_name) else None
+        self._form = None
+        if any(content_type in FORM_CONTENT_TYPES for content_type in operation.consumes):
+            decorator = AsyncParameterDecorator(framework=StarletteFramework, pythonic_params=pythonic_params)
+            self._form = responses(decorator(function))
+
+    def _takes(self, name: str) -> bool:
+        return self._has_kwargs or name in self._arguments
+
+    async def _kwargs(self, request: ConnexionRequest) -> dict[str, t.Any]:
+        """Path parameters, query parameters (with their defaults), the body and the security context,
+        cast as the contract types them, for the arguments the handler has."""
+        kwargs: dict[str, t.Any] = {}
+        for name, value in request.path_params.items():
+            definition = self._path.get(name)
+            kwargs[self._name(name)] = _get_val_from_param(value, definition) if definition else value
+        if self._query:
+            query = deep_merge(copy.deepcopy(self._query_defaults), request.query_params)
+            for name, value in query.items():
+                if self._takes(self._name(name)) and name in self._query:
+                    kwargs[self._name(name)] = _get_val_from_param(value, self._query[name])
+        if self._body_name is not None:
+            kwargs[self._body_name] = await self._body(request)
+        for key, value in context.items():
+            if self._takes(key):
+                kwargs[key] = value
+        if CONTEXT_NAME in self._arguments:
+            kwargs[CONTEXT_NAME] = context
+        return kwargs
+
+    async def _body(self, request: ConnexionRequest) -> t.Any:
+        body = await request.get_body()
+        if is_null(body) and is_nullable(self._operation.body_schema(request.mimetype)):
+            return None
+        if body is None:
+            return copy.deepcopy(self._operation.body_schema(request.mimetype).get("default", {}))
+        return body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = ConnexionRequest(scope, receive, uri_parser=self._uri_parser)
-        response = await self._call(request)
+        if self._form is not None:
+            response = await self._form(request)
+        else:
+            response = await self._call(**await self._kwargs(request))
         await response(scope, receive, send)
 
 
@@ -145,13 +207,50 @@ class HandlerMiddleware(RoutedMiddleware[HandlerAPI]):
     api_cls = HandlerAPI
 
 
+def _fixed_prefixes(routes: t.Sequence[t.Any], base: str = "") -> t.Iterator[str]:
+    """How the paths a router serves begin: each route's path up to its first parameter, without a
+    trailing slash (the router also answers the path with or without one); a mount of routes by those
+    of its routes, any other mount (static files) by its own path."""
+    for route in routes:
+        path = base + route.path
+        inner = getattr(route, "routes", None)
+        if inner:
+            yield from _fixed_prefixes(inner, path)
+        else:
+            yield path.split("{")[0].rstrip("/")
+
+
+class BrowsableMiddleware(SwaggerUIMiddleware):
+    """Connexion's Swagger UI middleware (the browsable contract and `openapi.json`), whose router is
+    asked only about paths that start as one of its routes does; every other request goes straight on,
+    as its router would have sent it (with a copy of the scope)."""
+
+    _prefixes: tuple[str, ...] = ()
+
+    def add_api(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().add_api(*args, **kwargs)
+        self._prefixes = tuple(_fixed_prefixes(self.router.routes))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith(self._prefixes):
+            await self.app(scope.copy(), receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+_REPLACED = {
+    SwaggerUIMiddleware: BrowsableMiddleware,
+    RequestValidationMiddleware: CompiledRequestValidationMiddleware,
+}
+
+
 def middleware_stack(after_security: t.Sequence[ASGIApp] = ()) -> list[ASGIApp]:
-    """Connexion's default middlewares, with request validation and the handler call built once per
-    operation, and `after_security` placed between authentication and request validation."""
+    """Connexion's default middlewares, with the Swagger UI asked only about its own paths, request
+    validation and the handler call built once per operation, and `after_security` placed between
+    authentication and request validation."""
     stack: list[ASGIApp] = []
     for middleware in ConnexionMiddleware.default_middlewares:
         if middleware is RequestValidationMiddleware:
-            stack.extend([*after_security, CompiledRequestValidationMiddleware])
-        else:
-            stack.append(middleware)
+            stack.extend(after_security)
+        stack.append(_REPLACED.get(middleware, middleware))
     return [*stack, HandlerMiddleware]
