@@ -56,3 +56,33 @@ def paginate(items: Sequence[T], key: Callable[[T], str], limit: int, cursor: st
     chunk = list(items[start : start + limit])
     more = start + limit < len(items)
     return Page(chunk, encode_cursor(key(chunk[-1])) if more else None)
+
+
+Fetch = Callable[[str | None, int], Sequence[T]]
+"""A store query: the items after a key (None: from the first), at most that many, sorted by key."""
+
+
+def keyset_page(
+    fetch: Fetch[T],
+    key: Callable[[T], str],
+    limit: int,
+    cursor: str | None,
+    keep: Callable[[T], bool] | None = None,
+) -> Page[T]:
+    """The page `paginate` would give of the items `keep` keeps, read from a store a page at a time.
+
+    It asks for one item more than the page, so that telling whether another page follows costs
+    nothing more; items `keep` passes over (writes the reports do not show yet) are replaced by asking
+    again after them. Reading a page costs the page, not the whole list.
+    """
+    after = None if cursor is None else decode_cursor(cursor)
+    found: list[T] = []
+    while len(found) <= limit:
+        wanted = limit + 1 - len(found)
+        batch = fetch(after, wanted)
+        found.extend(item for item in batch if keep is None or keep(item))
+        if len(batch) < wanted:
+            break
+        after = key(batch[-1])
+    items = found[:limit]
+    return Page(items, encode_cursor(key(items[-1])) if len(found) > limit else None)

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from typing import Protocol
+
+from sortedcontainers import SortedList
 
 from mock_server.model.records import Completion, Course, Enrollment, TenantState, User
 
 
 class Store(Protocol):
-    """What the tenant needs from storage. Lists come sorted by ID."""
+    """What the tenant needs from storage.
+
+    Lists come sorted by ID and are read a page at a time (keyset paging): `after` is the ID the list
+    continues after (None: from the first), `limit` how many at most (None: all). A store answers such
+    a query in time proportional to what it returns, not to how much it holds.
+    """
 
     def replace(self, state: TenantState) -> None:
         """Drop everything and hold `state` instead (reset, seed)."""
@@ -30,23 +38,51 @@ class Store(Protocol):
 
     def course(self, course_id: str) -> Course | None: ...
     def user(self, user_id: str) -> User | None: ...
-    def courses(self) -> list[Course]: ...
-    def users(self) -> list[User]: ...
+    def courses(self, after: str | None = None, limit: int | None = None) -> list[Course]: ...
+    def users(self, after: str | None = None, limit: int | None = None) -> list[User]: ...
     def enrollment(self, course_id: str, user_id: str) -> Enrollment | None: ...
-    def enrollments_of_course(self, course_id: str) -> list[Enrollment]: ...
-    def enrollments_of_user(self, user_id: str) -> list[Enrollment]: ...
+    def enrollments_of_course(
+        self, course_id: str, after: str | None = None, limit: int | None = None
+    ) -> list[Enrollment]:
+        """The course's enrollments by user ID."""
+
+    def enrollments_of_user(
+        self, user_id: str, after: str | None = None, limit: int | None = None
+    ) -> list[Enrollment]:
+        """The user's enrollments by course ID."""
+
     def completion(self, course_id: str, user_id: str) -> Completion | None: ...
     def save_enrollment(self, enrollment: Enrollment) -> None: ...
     def save_completion(self, completion: Completion) -> None: ...
 
 
+def _after(keys: SortedList, after: str | None, limit: int | None) -> list[str]:
+    """The keys after `after`, at most `limit` of them."""
+    found = keys if after is None else keys.irange(minimum=after, inclusive=(False, True))
+    return list(found if limit is None else islice(found, limit))
+
+
 class MemoryStore:
-    """The default store: one process, gone when it stops."""
+    """The default store: one process, gone when it stops. Sorted indexes of the IDs (of courses, users,
+    and of each course's learners and each learner's courses) make every list a page read."""
 
     def __init__(self, state: TenantState | None = None) -> None:
-        self._state = (state or TenantState()).copy()
         self._seed: TenantState | None = None
         self._lock = threading.RLock()
+        self._hold((state or TenantState()).copy())
+
+    def _hold(self, state: TenantState) -> None:
+        self._state = state
+        self._course_ids = SortedList(state.courses)
+        self._user_ids = SortedList(state.users)
+        self._learners: dict[str, SortedList] = {}
+        self._courses_of: dict[str, SortedList] = {}
+        for course_id, user_id in state.enrollments:
+            self._learners.setdefault(course_id, []).append(user_id)
+            self._courses_of.setdefault(user_id, []).append(course_id)
+        for index in (self._learners, self._courses_of):
+            for key, ids in index.items():
+                index[key] = SortedList(ids)
 
     def seed(self) -> TenantState | None:
         return None if self._seed is None else self._seed.copy()
@@ -56,7 +92,7 @@ class MemoryStore:
 
     def replace(self, state: TenantState) -> None:
         with self._lock:
-            self._state = state.copy()
+            self._hold(state.copy())
 
     def snapshot(self) -> TenantState:
         with self._lock:
@@ -73,30 +109,44 @@ class MemoryStore:
     def user(self, user_id: str) -> User | None:
         return self._state.users.get(user_id)
 
-    def courses(self) -> list[Course]:
-        return sorted(self._state.courses.values(), key=lambda course: course.id)
+    def courses(self, after: str | None = None, limit: int | None = None) -> list[Course]:
+        return [self._state.courses[i] for i in _after(self._course_ids, after, limit)]
 
-    def users(self) -> list[User]:
-        return sorted(self._state.users.values(), key=lambda user: user.id)
+    def users(self, after: str | None = None, limit: int | None = None) -> list[User]:
+        return [self._state.users[i] for i in _after(self._user_ids, after, limit)]
 
     def enrollment(self, course_id: str, user_id: str) -> Enrollment | None:
         return self._state.enrollments.get((course_id, user_id))
 
-    def enrollments_of_course(self, course_id: str) -> list[Enrollment]:
-        found = [e for (c, _), e in self._state.enrollments.items() if c == course_id]
-        return sorted(found, key=lambda enrollment: enrollment.user_id)
+    def enrollments_of_course(
+        self, course_id: str, after: str | None = None, limit: int | None = None
+    ) -> list[Enrollment]:
+        user_ids = _after(self._learners.get(course_id, _NONE), after, limit)
+        return self._enrollments((course_id, user_id) for user_id in user_ids)
 
-    def enrollments_of_user(self, user_id: str) -> list[Enrollment]:
-        found = [e for (_, u), e in self._state.enrollments.items() if u == user_id]
-        return sorted(found, key=lambda enrollment: enrollment.course_id)
+    def enrollments_of_user(
+        self, user_id: str, after: str | None = None, limit: int | None = None
+    ) -> list[Enrollment]:
+        course_ids = _after(self._courses_of.get(user_id, _NONE), after, limit)
+        return self._enrollments((course_id, user_id) for course_id in course_ids)
+
+    def _enrollments(self, pairs: Iterable[tuple[str, str]]) -> list[Enrollment]:
+        return [self._state.enrollments[pair] for pair in pairs]
 
     def completion(self, course_id: str, user_id: str) -> Completion | None:
         return self._state.completions.get((course_id, user_id))
 
     def save_enrollment(self, enrollment: Enrollment) -> None:
+        pair = (enrollment.course_id, enrollment.user_id)
         with self._lock:
-            self._state.enrollments[(enrollment.course_id, enrollment.user_id)] = enrollment
+            if pair not in self._state.enrollments:
+                self._learners.setdefault(pair[0], SortedList()).add(pair[1])
+                self._courses_of.setdefault(pair[1], SortedList()).add(pair[0])
+            self._state.enrollments[pair] = enrollment
 
     def save_completion(self, completion: Completion) -> None:
         with self._lock:
             self._state.completions[(completion.course_id, completion.user_id)] = completion
+
+
+_NONE = SortedList()

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from mock_server.model import rules
-from mock_server.model.pagination import Page, paginate
+from mock_server.model.pagination import Page, keyset_page
 from mock_server.model.records import Completion, Course, Enrollment, TenantState, User
 from mock_server.model.reports import ReportRow, completion_in_reports, enrollment_in_reports, report_row
 from mock_server.model.store import MemoryStore, Store
@@ -39,8 +39,9 @@ class Tenant:
         self._store = store if store is not None else MemoryStore()
         self._clock = clock
         self._report_lag = report_lag
-        if not keep_existing or self._store.seed() is None:
-            self.load(seed)
+        with self._store.atomic():  # so that of processes opening one new store at once, one seeds it
+            if not keep_existing or self._store.seed() is None:
+                self.load(seed)
 
     # -- control --------------------------------------------------------------------------------
 
@@ -96,43 +97,63 @@ class Tenant:
         return rules.require_user(self._store.user(user_id), user_id)
 
     def courses(self, limit: int, cursor: str | None = None) -> Page[Course]:
-        return paginate(self._store.courses(), lambda course: course.id, limit, cursor)
+        return keyset_page(self._store.courses, lambda course: course.id, limit, cursor)
 
     def users(self, limit: int, cursor: str | None = None, email: str | None = None) -> Page[User]:
-        users = self._store.users()
-        if email is not None:
-            users = [user for user in users if user.email.casefold() == email.casefold()]
-        return paginate(users, lambda user: user.id, limit, cursor)
+        """Users by ID; with `email`, only those with that address (compared without case)."""
+        wanted = None if email is None else email.casefold()
+        return keyset_page(
+            self._store.users,
+            lambda user: user.id,
+            limit,
+            cursor,
+            keep=None if wanted is None else lambda user: user.email.casefold() == wanted,
+        )
 
     def course_report(self, course_id: str, limit: int, cursor: str | None = None) -> Page[ReportRow]:
-        """One row per learner enrolled in the course, by user ID."""
+        """One row per learner enrolled in the course, by user ID; reading a page costs the page."""
         store = self._store
         with store.atomic():
             course = self.course(course_id)
+            enrollments = keyset_page(
+                lambda after, count: store.enrollments_of_course(course_id, after, count),
+                lambda enrollment: enrollment.user_id,
+                limit,
+                cursor,
+                keep=self._enrollment_shown(),
+            )
             rows = [
                 report_row(
                     course, store.user(e.user_id), e, self._shown(store.completion(course_id, e.user_id))
                 )
-                for e in self._shown_enrollments(store.enrollments_of_course(course_id))
+                for e in enrollments.items
             ]
-        return paginate(rows, lambda row: row.user.id, limit, cursor)
+        return Page(rows, enrollments.next_cursor)
 
     def learner_report(self, user_id: str, limit: int, cursor: str | None = None) -> Page[ReportRow]:
-        """One row per course the user is enrolled in, by course ID."""
+        """One row per course the user is enrolled in, by course ID; reading a page costs the page."""
         store = self._store
         with store.atomic():
             user = self.user(user_id)
+            enrollments = keyset_page(
+                lambda after, count: store.enrollments_of_user(user_id, after, count),
+                lambda enrollment: enrollment.course_id,
+                limit,
+                cursor,
+                keep=self._enrollment_shown(),
+            )
             rows = [
                 report_row(
                     store.course(e.course_id), user, e, self._shown(store.completion(e.course_id, user_id))
                 )
-                for e in self._shown_enrollments(store.enrollments_of_user(user_id))
+                for e in enrollments.items
             ]
-        return paginate(rows, lambda row: row.course.id, limit, cursor)
+        return Page(rows, enrollments.next_cursor)
 
     def _shown(self, completion: Completion | None) -> Completion | None:
         return completion_in_reports(completion, self._clock(), self._report_lag)
 
-    def _shown_enrollments(self, enrollments: list[Enrollment]) -> list[Enrollment]:
+    def _enrollment_shown(self) -> Callable[[Enrollment], bool]:
+        """Whether the reports show an enrollment yet (judged at one moment for the whole page)."""
         now = self._clock()
-        return [e for e in enrollments if enrollment_in_reports(e, now, self._report_lag)]
+        return lambda enrollment: enrollment_in_reports(enrollment, now, self._report_lag)

@@ -1,5 +1,5 @@
 """What one mock serves, put together: a tenant over a store, its request journal and its faults, in
-memory or in one SQLite file."""
+memory, in one SQLite file, or in a PostgreSQL database (`--db postgresql://...`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,16 @@ from mock_server.model.seed import DEMO_SEED_PATH, load_seed_file
 from mock_server.model.tenant import Tenant
 from mock_server.store.faults import Faults, MemoryFaults
 from mock_server.store.journal import Journal, MemoryJournal
+from mock_server.store.postgres import (
+    PostgresDatabase,
+    PostgresFaults,
+    PostgresJournal,
+    PostgresStore,
+    printable_url,
+)
 from mock_server.store.sqlite import Database, SQLiteFaults, SQLiteJournal, SQLiteStore
+
+POSTGRES_URL_SCHEMES = ("postgresql://", "postgres://")
 
 
 @dataclass(frozen=True)
@@ -31,13 +40,28 @@ def memory_backend(tenant: Tenant) -> Backend:
 def open_backend(
     *, seed: str | Path | None = None, database: str | Path | None = None, report_lag: float = 0
 ) -> Backend:
-    """In memory, or with `database` in a SQLite file: kept across restarts (the seed only fills an empty
-    file) and shared by every worker process that opens the same file. `report_lag` is how many seconds a
-    write takes to reach the reports. A bad seed raises SeedError."""
+    """In memory; with `database` a SQLite file, or a `postgresql://` URL: kept across restarts (the seed
+    only fills an empty store) and shared by every process that opens the same file (on one host) or
+    database (on any host). `report_lag` is how many seconds a write takes to reach the reports. A bad seed
+    raises SeedError; a database that cannot be used, PostgresError."""
     seed_state = load_seed_file(seed or DEMO_SEED_PATH)
     lag = timedelta(seconds=report_lag)
     if database is None:
         return memory_backend(Tenant(seed_state, report_lag=lag))
+    if is_postgres_url(str(database)):
+        pg = PostgresDatabase(str(database))
+        tenant = Tenant(seed_state, store=PostgresStore(pg), keep_existing=True, report_lag=lag)
+        return Backend(tenant, PostgresJournal(pg), PostgresFaults(pg))
     db = Database(database)
     tenant = Tenant(seed_state, store=SQLiteStore(db), keep_existing=True, report_lag=lag)
     return Backend(tenant, SQLiteJournal(db), SQLiteFaults(db))
+
+
+def is_postgres_url(database: str) -> bool:
+    """`--db` names a PostgreSQL database when it is a URL of that scheme, else a SQLite file."""
+    return database.startswith(POSTGRES_URL_SCHEMES)
+
+
+def printable_database(database: str) -> str:
+    """Where the state is kept, as a banner may show it: a URL's password as ***."""
+    return printable_url(database) if is_postgres_url(database) else database

@@ -9,14 +9,20 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mock_server.model.records import Completion, Course, Enrollment, Role, Source, TenantState, User
+from mock_server.model.records import Completion, Course, Enrollment, TenantState, User
 from mock_server.model.seed import state_from_document, state_to_document
 from mock_server.store.faults import Fault, take
 from mock_server.store.journal import CAPACITY, JournalEntry
+from mock_server.store.keyset import after_clause, limit_clause
+from mock_server.store.rows import completion_fields as _completion_fields
+from mock_server.store.rows import completion_from_row as _completion
+from mock_server.store.rows import course_from_row as _course
+from mock_server.store.rows import enrollment_from_row as _enrollment
+from mock_server.store.rows import text_of_time as _time
+from mock_server.store.rows import user_from_row as _user
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS courses (id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL,
@@ -33,14 +39,6 @@ CREATE TABLE IF NOT EXISTS seed (id INTEGER PRIMARY KEY CHECK (id = 1), document
 CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY AUTOINCREMENT, fault TEXT NOT NULL);
 """
-
-
-def _time(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
 
 
 class Database:
@@ -144,24 +142,37 @@ class SQLiteStore:
         rows = self._db.rows("SELECT * FROM users WHERE id = ?", user_id)
         return _user(rows[0]) if rows else None
 
-    def courses(self) -> list[Course]:
-        return [_course(row) for row in self._db.rows("SELECT * FROM courses ORDER BY id")]
+    def courses(self, after: str | None = None, limit: int | None = None) -> list[Course]:
+        return [_course(row) for row in self._page("SELECT * FROM courses WHERE 1", "id", after, limit)]
 
-    def users(self) -> list[User]:
-        return [_user(row) for row in self._db.rows("SELECT * FROM users ORDER BY id")]
+    def users(self, after: str | None = None, limit: int | None = None) -> list[User]:
+        return [_user(row) for row in self._page("SELECT * FROM users WHERE 1", "id", after, limit)]
 
     def enrollment(self, course_id: str, user_id: str) -> Enrollment | None:
         sql = "SELECT * FROM enrollments WHERE course_id = ? AND user_id = ?"
         rows = self._db.rows(sql, course_id, user_id)
         return _enrollment(rows[0]) if rows else None
 
-    def enrollments_of_course(self, course_id: str) -> list[Enrollment]:
-        sql = "SELECT * FROM enrollments WHERE course_id = ? ORDER BY user_id"
-        return [_enrollment(row) for row in self._db.rows(sql, course_id)]
+    def enrollments_of_course(
+        self, course_id: str, after: str | None = None, limit: int | None = None
+    ) -> list[Enrollment]:
+        sql = "SELECT * FROM enrollments WHERE course_id = ?"
+        return [_enrollment(row) for row in self._page(sql, "user_id", after, limit, course_id)]
 
-    def enrollments_of_user(self, user_id: str) -> list[Enrollment]:
-        sql = "SELECT * FROM enrollments WHERE user_id = ? ORDER BY course_id"
-        return [_enrollment(row) for row in self._db.rows(sql, user_id)]
+    def enrollments_of_user(
+        self, user_id: str, after: str | None = None, limit: int | None = None
+    ) -> list[Enrollment]:
+        sql = "SELECT * FROM enrollments WHERE user_id = ?"
+        return [_enrollment(row) for row in self._page(sql, "course_id", after, limit, user_id)]
+
+    def _page(
+        self, select: str, key: str, after: str | None, limit: int | None, *params: Any
+    ) -> list[sqlite3.Row]:
+        """`select` (a query ending in its WHERE conditions) continued after `after` by `key`, in order."""
+        condition, after_params = after_clause(key, after, "?")
+        limited, limit_params = limit_clause(limit, "?")
+        sql = f"{select}{condition} ORDER BY {key}{limited}"
+        return self._db.rows(sql, *params, *after_params, *limit_params)
 
     def completion(self, course_id: str, user_id: str) -> Completion | None:
         sql = "SELECT * FROM completions WHERE course_id = ? AND user_id = ?"
@@ -212,61 +223,6 @@ class SQLiteStore:
             u.last_name,
             _time(u.last_active_at),
         )
-
-
-def _course(row: sqlite3.Row) -> Course:
-    return Course(
-        id=row["id"],
-        title=row["title"],
-        source=Source(row["source"]),
-        published_version=row["published_version"],
-        quiz_required=bool(row["quiz_required"]),
-        author_id=row["author_id"],
-        cover_image_url=row["cover_image_url"],
-    )
-
-
-def _user(row: sqlite3.Row) -> User:
-    return User(
-        id=row["id"],
-        email=row["email"],
-        role=Role(row["role"]),
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        last_active_at=_parse_time(row["last_active_at"]),
-    )
-
-
-def _enrollment(row: sqlite3.Row) -> Enrollment:
-    return Enrollment(row["course_id"], row["user_id"], datetime.fromisoformat(row["enrolled_at"]))
-
-
-def _completion(row: sqlite3.Row | dict[str, Any]) -> Completion:
-    shown_before = row["shown_before"]
-    return Completion(
-        course_id=row["course_id"],
-        user_id=row["user_id"],
-        started_at=datetime.fromisoformat(row["started_at"]),
-        completed_at=datetime.fromisoformat(row["completed_at"]),
-        course_version=row["course_version"],
-        quiz_score_percent=row["quiz_score_percent"],
-        imported_at=_parse_time(row["imported_at"]),
-        shown_before=None if shown_before is None else _completion(json.loads(shown_before)),
-    )
-
-
-def _completion_fields(c: Completion) -> dict[str, Any]:
-    """A completion as the columns of its row (without its own `shown_before`)."""
-    return {
-        "course_id": c.course_id,
-        "user_id": c.user_id,
-        "started_at": _time(c.started_at),
-        "completed_at": _time(c.completed_at),
-        "course_version": c.course_version,
-        "quiz_score_percent": c.quiz_score_percent,
-        "imported_at": _time(c.imported_at),
-        "shown_before": None,
-    }
 
 
 class SQLiteJournal:

@@ -1,12 +1,17 @@
-"""Fixtures of the mock's tests: a client factory, and a demo-tenant client shared and cleared per test."""
+"""Fixtures of the mock's tests: a client factory, a demo-tenant client shared and cleared per test, and
+PostgreSQL databases (a throwaway server for the session, a fresh schema per test)."""
 
 from __future__ import annotations
 
+import uuid
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
+import psycopg
 import pytest
+from postgres_cluster import NoPostgres, postgres_server
 
 from mock_server import create_app
 
@@ -52,3 +57,26 @@ def client(_demo: tuple[TestClient, dict[str, Any]]) -> TestClient:
     response = client.post("/__mock/seed", json=seed)
     assert response.status_code == 204, response.text
     return client
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A PostgreSQL server for the session (see postgres_cluster.py); the test skips when none can be
+    started, and says why."""
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(postgres_server())
+        except NoPostgres as error:
+            pytest.skip(f"no PostgreSQL server for the PostgreSQL store tests: {error}")
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """A `--db` URL of an empty schema of its own, dropped after the test."""
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server_url, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    yield f"{postgres_server_url}?options=-csearch_path%3D{schema}"
+    with psycopg.connect(postgres_server_url, autocommit=True) as connection:
+        connection.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -1,0 +1,321 @@
+"""PostgreSQL storage: the tenant, its journal and its faults in one database (or one schema of it, chosen
+with `?options=-csearch_path%3DNAME`), shared by every rise-mock process on every host that opens it.
+
+The guarantees are SQLite's: `atomic()` is a transaction that holds the tenant's lock (a transaction
+advisory lock on the schema), so that a read-then-write such as an import happens as one step for every
+other process, and one pair has one record however many processes import it at once; nothing is
+acknowledged before its transaction has committed. Each class implements the protocol of its memory twin.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg.rows import dict_row
+
+from mock_server.model.errors import MockError
+from mock_server.model.records import Completion, Course, Enrollment, TenantState, User
+from mock_server.model.seed import state_from_document, state_to_document
+from mock_server.store.faults import Fault, take
+from mock_server.store.journal import CAPACITY, JournalEntry
+from mock_server.store.keyset import after_clause, limit_clause
+from mock_server.store.rows import (
+    completion_from_row,
+    completion_values,
+    course_from_row,
+    course_values,
+    enrollment_from_row,
+    enrollment_values,
+    user_from_row,
+    user_values,
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS courses (id TEXT COLLATE "C" PRIMARY KEY, title TEXT NOT NULL,
+    source TEXT NOT NULL, published_version INTEGER, quiz_required BOOLEAN NOT NULL, author_id TEXT,
+    cover_image_url TEXT);
+CREATE TABLE IF NOT EXISTS users (id TEXT COLLATE "C" PRIMARY KEY, email TEXT NOT NULL, role TEXT NOT NULL,
+    first_name TEXT, last_name TEXT, last_active_at TEXT);
+CREATE TABLE IF NOT EXISTS enrollments (course_id TEXT COLLATE "C" NOT NULL,
+    user_id TEXT COLLATE "C" NOT NULL, enrolled_at TEXT NOT NULL, PRIMARY KEY (course_id, user_id));
+CREATE INDEX IF NOT EXISTS enrollments_by_user ON enrollments (user_id, course_id);
+CREATE TABLE IF NOT EXISTS completions (course_id TEXT COLLATE "C" NOT NULL,
+    user_id TEXT COLLATE "C" NOT NULL, started_at TEXT NOT NULL, completed_at TEXT NOT NULL,
+    course_version INTEGER NOT NULL, quiz_score_percent DOUBLE PRECISION, imported_at TEXT,
+    shown_before TEXT, PRIMARY KEY (course_id, user_id));
+CREATE TABLE IF NOT EXISTS seed (id INTEGER PRIMARY KEY CHECK (id = 1), document TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS journal (id BIGSERIAL PRIMARY KEY, entry TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS faults (id BIGSERIAL PRIMARY KEY, fault TEXT NOT NULL);
+"""
+# IDs sort as the model sorts them (by code point) only under the "C" collation.
+
+_LOCK = "SELECT pg_advisory_xact_lock(hashtext('rise-mock ' || current_schema()))"
+
+
+class PostgresError(MockError):
+    """The database cannot be reached or used; the message says where and what to check."""
+
+
+def printable_url(url: str) -> str:
+    """The URL with its password shown as ***, for banners and messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
+
+
+class PostgresDatabase:
+    """One PostgreSQL database (or schema); a connection per thread; `atomic()` is a transaction holding
+    the tenant's lock, re-entrant."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._local = threading.local()
+        with self.atomic():
+            self.execute(_SCHEMA)
+
+    def _connection(self) -> psycopg.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None or connection.closed:
+            try:
+                connection = psycopg.connect(self.url, autocommit=True, row_factory=dict_row)
+            except psycopg.Error as error:
+                raise PostgresError(
+                    f"cannot use the PostgreSQL database {printable_url(self.url)} ({error}): check the "
+                    "URL, that the server runs and that it lets this user in."
+                ) from None
+            self._local.connection, self._local.depth = connection, 0
+        return connection
+
+    @contextmanager
+    def atomic(self, *, exclusive: bool = True) -> Iterator[psycopg.Connection]:
+        """A transaction; `exclusive` (the default) also holds the tenant's lock until it ends."""
+        connection = self._connection()
+        if self._local.depth:
+            self._local.depth += 1
+            try:
+                yield connection
+            finally:
+                self._local.depth -= 1
+            return
+        connection.execute("BEGIN")
+        self._local.depth = 1
+        try:
+            if exclusive:
+                connection.execute(_LOCK)
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        else:
+            connection.execute("COMMIT")
+        finally:
+            self._local.depth = 0
+
+    def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        return self._connection().execute(sql, params).fetchall()
+
+    def execute(self, sql: str, *params: Any) -> None:
+        self._connection().execute(sql, params or None)
+
+
+def _storable(*ids: str) -> bool:
+    """PostgreSQL text cannot hold NUL, so no stored ID does: an ID with one names no record."""
+    return not any("\x00" in value for value in ids)
+
+
+class PostgresStore:
+    """The tenant's records in PostgreSQL (see `store.Store`)."""
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        self._db = database
+
+    def atomic(self) -> Any:
+        return self._db.atomic()
+
+    def replace(self, state: TenantState) -> None:
+        with self._db.atomic() as connection:
+            self._db.execute("TRUNCATE courses, users, enrollments, completions")
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO courses VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                    [course_values(c) for c in state.courses.values()],
+                )
+                cursor.executemany(
+                    "INSERT INTO users VALUES (%s, %s, %s, %s, %s, %s)",
+                    [user_values(u) for u in state.users.values()],
+                )
+                cursor.executemany(
+                    "INSERT INTO enrollments VALUES (%s, %s, %s)",
+                    [enrollment_values(e) for e in state.enrollments.values()],
+                )
+                cursor.executemany(
+                    "INSERT INTO completions VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    [completion_values(c) for c in state.completions.values()],
+                )
+
+    def snapshot(self) -> TenantState:
+        with self._db.atomic():
+            return TenantState(
+                courses={c.id: c for c in self.courses()},
+                users={u.id: u for u in self.users()},
+                enrollments={
+                    (e.course_id, e.user_id): e
+                    for e in map(enrollment_from_row, self._db.rows("SELECT * FROM enrollments"))
+                },
+                completions={
+                    (c.course_id, c.user_id): c
+                    for c in map(completion_from_row, self._db.rows("SELECT * FROM completions"))
+                },
+            )
+
+    def seed(self) -> TenantState | None:
+        rows = self._db.rows("SELECT document FROM seed WHERE id = 1")
+        return state_from_document(json.loads(rows[0]["document"])) if rows else None
+
+    def set_seed(self, state: TenantState) -> None:
+        self._db.execute(
+            "INSERT INTO seed (id, document) VALUES (1, %s) ON CONFLICT (id) DO UPDATE SET document = %s",
+            *[json.dumps(state_to_document(state))] * 2,
+        )
+
+    def course(self, course_id: str) -> Course | None:
+        found = _storable(course_id)
+        rows = self._db.rows("SELECT * FROM courses WHERE id = %s", course_id) if found else []
+        return course_from_row(rows[0]) if rows else None
+
+    def user(self, user_id: str) -> User | None:
+        found = _storable(user_id)
+        rows = self._db.rows("SELECT * FROM users WHERE id = %s", user_id) if found else []
+        return user_from_row(rows[0]) if rows else None
+
+    def courses(self, after: str | None = None, limit: int | None = None) -> list[Course]:
+        rows = self._page("SELECT * FROM courses WHERE TRUE", "id", after, limit)
+        return [course_from_row(row) for row in rows]
+
+    def users(self, after: str | None = None, limit: int | None = None) -> list[User]:
+        rows = self._page("SELECT * FROM users WHERE TRUE", "id", after, limit)
+        return [user_from_row(row) for row in rows]
+
+    def enrollment(self, course_id: str, user_id: str) -> Enrollment | None:
+        rows = self._pair("enrollments", course_id, user_id)
+        return enrollment_from_row(rows[0]) if rows else None
+
+    def enrollments_of_course(
+        self, course_id: str, after: str | None = None, limit: int | None = None
+    ) -> list[Enrollment]:
+        if not _storable(course_id):
+            return []
+        sql = "SELECT * FROM enrollments WHERE course_id = %s"
+        return [enrollment_from_row(row) for row in self._page(sql, "user_id", after, limit, course_id)]
+
+    def enrollments_of_user(
+        self, user_id: str, after: str | None = None, limit: int | None = None
+    ) -> list[Enrollment]:
+        if not _storable(user_id):
+            return []
+        sql = "SELECT * FROM enrollments WHERE user_id = %s"
+        return [enrollment_from_row(row) for row in self._page(sql, "course_id", after, limit, user_id)]
+
+    def completion(self, course_id: str, user_id: str) -> Completion | None:
+        rows = self._pair("completions", course_id, user_id)
+        return completion_from_row(rows[0]) if rows else None
+
+    def save_enrollment(self, enrollment: Enrollment) -> None:
+        self._db.execute(
+            "INSERT INTO enrollments VALUES (%s, %s, %s) ON CONFLICT (course_id, user_id) "
+            "DO UPDATE SET enrolled_at = EXCLUDED.enrolled_at",
+            *enrollment_values(enrollment),
+        )
+
+    def save_completion(self, completion: Completion) -> None:
+        columns = ("started_at", "completed_at", "course_version", "quiz_score_percent", "imported_at")
+        updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in (*columns, "shown_before"))
+        self._db.execute(
+            "INSERT INTO completions VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+            f"ON CONFLICT (course_id, user_id) DO UPDATE SET {updates}",
+            *completion_values(completion),
+        )
+
+    def _pair(self, table: str, course_id: str, user_id: str) -> list[dict[str, Any]]:
+        if not _storable(course_id, user_id):
+            return []
+        sql = f"SELECT * FROM {table} WHERE course_id = %s AND user_id = %s"
+        return self._db.rows(sql, course_id, user_id)
+
+    def _page(
+        self, select: str, key: str, after: str | None, limit: int | None, *params: Any
+    ) -> list[dict[str, Any]]:
+        """`select` (a query ending in its WHERE conditions) continued after `after` by `key`, in order."""
+        condition, after_params = after_clause(key, after, "%s")
+        limited, limit_params = limit_clause(limit, "%s")
+        sql = f"{select}{condition} ORDER BY {key}{limited}"
+        return self._db.rows(sql, *params, *after_params, *limit_params)
+
+
+class PostgresJournal:
+    """The request journal in the shared database, so that every process's requests show (see
+    `Journal`)."""
+
+    def __init__(self, database: PostgresDatabase, capacity: int = CAPACITY) -> None:
+        self.capacity = capacity
+        self._db = database
+
+    def record(self, **fields: Any) -> JournalEntry:
+        (row,) = self._db.rows(
+            "INSERT INTO journal (entry) VALUES (%s) RETURNING id", json.dumps(fields, default=str)
+        )
+        self._db.execute("DELETE FROM journal WHERE id <= %s", row["id"] - self.capacity)
+        return JournalEntry(id=row["id"], **fields)
+
+    def entries(self, since: int = 0) -> list[JournalEntry]:
+        rows = self._db.rows("SELECT id, entry FROM journal WHERE id > %s ORDER BY id", since)
+        return [JournalEntry(id=row["id"], **json.loads(row["entry"])) for row in rows]
+
+    def clear(self) -> None:
+        self._db.execute("DELETE FROM journal")
+
+
+class PostgresFaults:
+    """Pending faults in the shared database, so that a fault fires once whichever process takes the
+    request (see `Faults`): taking one locks the pending rows until the transaction ends."""
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        self._db = database
+
+    def add(self, fault: Fault) -> None:
+        self._db.execute("INSERT INTO faults (fault) VALUES (%s)", json.dumps(asdict(fault)))
+
+    def clear(self) -> None:
+        self._db.execute("DELETE FROM faults")
+
+    def pending(self) -> list[Fault]:
+        return [fault for _, fault in self._rows("")]
+
+    def take(self, method: str, path: str) -> Fault | None:
+        if take(self.pending(), method, path) is None:
+            return None  # the common case, in one query; a fault added meanwhile comes after this request
+        with self._db.atomic(exclusive=False):
+            rows = self._rows(" FOR UPDATE")
+            taken = take([fault for _, fault in rows], method, path)
+            if taken is None:
+                return None
+            row_id = rows[taken.index][0]
+            if taken.left is None:
+                self._db.execute("DELETE FROM faults WHERE id = %s", row_id)
+            else:
+                self._db.execute(
+                    "UPDATE faults SET fault = %s WHERE id = %s", json.dumps(asdict(taken.left)), row_id
+                )
+            return taken.fault
+
+    def _rows(self, lock: str) -> list[tuple[int, Fault]]:
+        rows = self._db.rows(f"SELECT id, fault FROM faults ORDER BY id{lock}")
+        return [(row["id"], Fault(**json.loads(row["fault"]))) for row in rows]
