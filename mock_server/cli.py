@@ -13,8 +13,9 @@ from typing import Any
 import uvicorn
 
 from mock_server.http.app import DEFAULT_API_KEY, create_app, open_backend
-from mock_server.model.errors import SeedError
+from mock_server.model.errors import MockError
 from mock_server.model.tenant import Tenant
+from mock_server.store.backend import printable_database
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,9 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--db",
-        metavar="FILE",
-        help="keep the tenant, journal and faults in this SQLite file, across restarts and workers "
-        "(the seed only fills a new file; POST /__mock/reset goes back to it)",
+        metavar="FILE|URL",
+        help="keep the tenant, journal and faults in this SQLite file, or in the PostgreSQL database of a "
+        "postgresql:// URL (shared by rise-mock processes on several hosts), across restarts and workers "
+        "(the seed only fills a new store; POST /__mock/reset goes back to it)",
     )
     serve.add_argument(
         "--workers",
@@ -136,7 +138,8 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     if args.workers < 1 or (args.workers > 1 and not args.db):
         print(
-            "rise-mock: --workers above 1 needs --db FILE, so that the workers share one tenant.",
+            "rise-mock: --workers above 1 needs --db (a file or a postgresql:// URL), so that the workers "
+            "share one tenant.",
             file=sys.stderr,
         )
         return 2
@@ -153,7 +156,7 @@ def serve(args: argparse.Namespace) -> int:
     }
     try:
         backend = open_backend(seed=args.seed, database=args.db, report_lag=args.report_lag)
-    except SeedError as error:
+    except MockError as error:  # a bad seed, a database that cannot be used
         print(f"rise-mock: {error}", file=sys.stderr)
         return 2
     refused = can_listen(args.host, args.port)
@@ -169,7 +172,7 @@ def serve(args: argparse.Namespace) -> int:
             base_url=base_url,
             api_keys=api_keys,
             tenant=backend.tenant,
-            database=args.db,
+            database=printable_database(args.db) if args.db else None,
             report_lag=args.report_lag,
         ),
         flush=True,

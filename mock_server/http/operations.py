@@ -50,6 +50,11 @@ _NAME_CACHE_SIZE = 1024
 lists, strict validation refuses the others)."""
 
 
+_IMMUTABLE = (str, int, float, bool, type(None))
+"""Defaults of these types need no copy per request (Connexion copies them in case the handler changes
+them)."""
+
+
 class CompiledRequestValidationOperation(RequestValidationOperation):
     """Connexion's request validation of one operation, with its validators built once."""
 
@@ -134,6 +139,7 @@ class HandlerOperation:
         self._path = {p["name"]: p for p in operation.parameters if p["in"] == "path"}
         self._query = {p["name"]: p for p in operation.parameters if p["in"] == "query"}
         self._query_defaults = _get_query_defaults(self._query)
+        self._defaults_immutable = all(isinstance(v, _IMMUTABLE) for v in self._query_defaults.values())
         body_name = self._name(operation.body_name(""))
         takes_body = operation.is_request_body_defined and operation.method.upper() != "TRACE"
         self._body_name = body_name if takes_body and self._takes(body_name) else None
@@ -153,7 +159,9 @@ class HandlerOperation:
             definition = self._path.get(name)
             kwargs[self._name(name)] = _get_val_from_param(value, definition) if definition else value
         if self._query:
-            query = deep_merge(copy.deepcopy(self._query_defaults), request.query_params)
+            defaults = self._query_defaults
+            defaults = dict(defaults) if self._defaults_immutable else copy.deepcopy(defaults)
+            query = deep_merge(defaults, request.query_params)
             for name, value in query.items():
                 if self._takes(self._name(name)) and name in self._query:
                     kwargs[self._name(name)] = _get_val_from_param(value, self._query[name])

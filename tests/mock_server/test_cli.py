@@ -206,3 +206,53 @@ def test_serve_answers_over_http_and_stops_cleanly_on_ctrl_c() -> None:
     assert f"listening on {base_url}" in out
     assert DEFAULT_API_KEY in out
     assert "stopped" in out
+
+
+def _serve(port: int, *options: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "mock_server", "serve", "--host", "127.0.0.1", "--port", str(port), *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def test_two_processes_on_one_postgresql_database_serve_one_tenant(postgres_url: str) -> None:
+    """What two hosts behind a load balancer do: an import on one shows in the other's report, a fault
+    added on one fires on the other, and either's journal shows both."""
+    ports = [_free_port(), _free_port()]
+    processes = [_serve(port, "--db", postgres_url) for port in ports]
+    first, second = (f"http://127.0.0.1:{port}" for port in ports)
+    auth = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
+    try:
+        for process, url in zip(processes, (first, second), strict=True):
+            _wait_until_it_answers(process, url)
+        body = {"startedAt": "2023-05-02T09:00:00Z", "completedAt": "2023-05-02T10:30:00Z"}
+        assert httpx.post(
+            f"{first}/courses/rise-intro-102/users/user-alan/completions", json=body, headers=auth
+        )
+        (row,) = httpx.get(f"{second}/reports/learners/user-alan", headers=auth).json()["courses"]
+        assert (row["courseId"], row["duration"]) == ("rise-intro-102", "PT1H30M")
+        assert httpx.post(f"{second}/__mock/faults", json={"status": 503, "times": 1}).status_code == 204
+        assert httpx.get(f"{first}/courses", headers=auth).status_code == 503
+        assert httpx.get(f"{second}/courses", headers=auth).status_code == 200
+        statuses = [entry["status"] for entry in httpx.get(f"{first}/__mock/journal").json()["entries"]]
+        assert statuses == [202, 200, 503, 200]
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGINT)
+        outs = [process.communicate(timeout=STOP_TIMEOUT) for process in processes]
+    assert all(process.returncode == 0 for process in processes), outs
+    assert f"state kept in {postgres_url}" in outs[0][0]
+
+
+def test_serve_with_a_database_it_cannot_reach_says_which_and_exits_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = f"postgresql://rise:secret@127.0.0.1:{_free_port()}/nothing"
+    assert main(["serve", "--port", str(_free_port()), "--db", url]) == 2
+    err = capsys.readouterr().err
+    assert "cannot use the PostgreSQL database postgresql://rise:***@127.0.0.1" in err
+    assert "secret" not in err
+    assert "check the URL" in err

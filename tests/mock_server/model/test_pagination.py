@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mock_server.model.errors import RiseError
-from mock_server.model.pagination import decode_cursor, encode_cursor, paginate
+from mock_server.model.pagination import decode_cursor, encode_cursor, keyset_page, paginate
 
 ITEMS = ["a", "b", "c", "d", "e"]
 
@@ -98,3 +98,46 @@ def test_paginate_takes_any_base64url_cursor_as_a_position() -> None:
     # "_w" is base64url for the byte 0xFF: not UTF-8, but still a place in the order of keys
     assert paginate(ITEMS, _key, 2, "_w").items == []
     assert paginate(ITEMS, _key, 2, encode_cursor("bz")).items == ["c", "d"]
+
+
+def _store_query(items: list[str], asked: list[int]):
+    """A store's keyset query over sorted `items`, noting how many items each call returned."""
+
+    def fetch(after: str | None, limit: int) -> list[str]:
+        found = [item for item in items if after is None or item > after][:limit]
+        asked.append(len(found))
+        return found
+
+    return fetch
+
+
+@given(
+    st.lists(st.text(min_size=1, max_size=6), unique=True, max_size=40).map(sorted),
+    st.integers(min_value=1, max_value=7),
+    st.sets(st.integers(min_value=0, max_value=39)),
+    st.data(),
+)
+def test_keyset_page_gives_the_page_paginate_gives_of_the_kept_items(
+    items: list[str], limit: int, hidden: set[int], data: st.DataObject
+) -> None:
+    """Same items, same cursor, with some items passed over (writes the reports do not show yet)."""
+    kept = [item for index, item in enumerate(items) if index not in hidden]
+    cursor = data.draw(st.none() | st.sampled_from(kept).map(encode_cursor) if kept else st.none())
+    page = keyset_page(_store_query(items, []), _key, limit, cursor, keep=lambda item: item in kept)
+    assert page == paginate(kept, _key, limit, cursor)
+
+
+def test_keyset_page_reads_one_item_past_the_page_when_nothing_is_passed_over() -> None:
+    asked: list[int] = []
+    items = [f"user-{index:05d}" for index in range(10_000)]
+    page = keyset_page(_store_query(items, asked), _key, 50, encode_cursor("user-04000"))
+    assert page.items == items[4001:4051]
+    assert asked == [51]
+
+
+def test_keyset_page_asks_again_after_items_it_passes_over() -> None:
+    asked: list[int] = []
+    page = keyset_page(_store_query(ITEMS, asked), _key, 2, None, keep=lambda item: item != "b")
+    assert page.items == ["a", "c"]
+    assert page.next_cursor == encode_cursor("c")
+    assert asked == [3, 1]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mock_server.model.errors import RiseError
-from mock_server.model.records import Course, Status, TenantState, User
+from mock_server.model.records import Course, Enrollment, Status, TenantState, User
 from mock_server.model.seed import DEMO_SEED_PATH, load_seed_file
 from mock_server.model.store import MemoryStore
 from mock_server.model.tenant import Tenant
@@ -229,6 +229,65 @@ def test_tenant_reports_page_by_id(tenant: Tenant) -> None:
     second = tenant.course_report("rise-intro-102", 2, first.next_cursor)
     assert [r.user.id for r in first.items + second.items] == ["user-ada", "user-alan", "user-katherine"]
     assert second.next_cursor is None
+
+
+class CountingStore(MemoryStore):
+    """A MemoryStore that counts the records its reads return."""
+
+    def __init__(self, state: TenantState) -> None:
+        super().__init__(state)
+        self.read = 0
+
+    def enrollments_of_course(self, *args, **kwargs):
+        found = super().enrollments_of_course(*args, **kwargs)
+        self.read += len(found)
+        return found
+
+    def enrollments_of_user(self, *args, **kwargs):
+        found = super().enrollments_of_user(*args, **kwargs)
+        self.read += len(found)
+        return found
+
+    def user(self, user_id):
+        self.read += 1
+        return super().user(user_id)
+
+    def completion(self, course_id, user_id):
+        self.read += 1
+        return super().completion(course_id, user_id)
+
+
+def _big_course(learners: int) -> TenantState:
+    state = TenantState(courses={"big": Course("big", "Big", published_version=1)})
+    for index in range(learners):
+        user_id = f"user-{index:05d}"
+        state.users[user_id] = User(user_id, f"{user_id}@example.com")
+        state.enrollments[("big", user_id)] = Enrollment("big", user_id, GRACE_ENROLLED)
+    return state
+
+
+def test_tenant_course_report_page_reads_records_in_proportion_to_the_page_not_the_report() -> None:
+    store = CountingStore(_big_course(10_000))
+    tenant = Tenant(store.snapshot(), store=store, clock=lambda: NOW)
+    first = tenant.course_report("big", 50)
+    store.read = 0
+    second = tenant.course_report("big", 50, first.next_cursor)
+    assert [row.user.id for row in second.items] == [f"user-{index:05d}" for index in range(50, 100)]
+    assert store.read <= 51 + 2 * 50  # one enrollment past the page, a user and a completion per row
+
+
+def test_tenant_learner_report_page_reads_records_in_proportion_to_the_page() -> None:
+    state = TenantState(users={"ada": User("ada", "ada@example.com")})
+    for index in range(3_000):
+        course_id = f"course-{index:05d}"
+        state.courses[course_id] = Course(course_id, course_id, published_version=1)
+        state.enrollments[(course_id, "ada")] = Enrollment(course_id, "ada", GRACE_ENROLLED)
+    store = CountingStore(state)
+    tenant = Tenant(state, store=store, clock=lambda: NOW)
+    store.read = 0
+    page = tenant.learner_report("ada", 20)
+    assert len(page.items) == 20
+    assert store.read <= 1 + 21 + 20  # the learner, one enrollment past the page, a completion per row
 
 
 def test_tenant_reports_of_unknown_ids_are_not_found(tenant: Tenant) -> None:

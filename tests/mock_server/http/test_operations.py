@@ -1,0 +1,75 @@
+"""Per-operation work happens once, at start-up: no validator, JSON Schema validator, signature
+inspection or copy of the contract per request; and the middleware order is Connexion's own."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+
+from connexion.middleware import ConnexionMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+
+from mock_server.http import schemas, validation
+from mock_server.http.operations import (
+    BrowsableMiddleware,
+    CompiledRequestValidationMiddleware,
+    HandlerMiddleware,
+    middleware_stack,
+)
+
+AUTH = {"Authorization": "Bearer rise-mock-key"}
+IMPORT = "/courses/rise-quiz-101/users/user-ada/completions"
+BODY = {"startedAt": "2023-05-02T09:00:00Z", "completedAt": "2023-05-02T10:30:00Z"}
+
+
+def _requests(client) -> None:
+    assert client.post(IMPORT, json=BODY, headers=AUTH).status_code == 202
+    assert client.get("/reports/learners/user-ada?limit=5", headers=AUTH).status_code == 200
+    assert client.get("/courses", headers=AUTH).status_code == 200
+    assert client.post(IMPORT, json={"startedAt": 1}, headers=AUTH).status_code == 400
+    assert client.get("/users?limit=0", headers=AUTH).status_code == 400
+    assert client.get("/__mock/journal?since=0").status_code == 200
+
+
+def test_requests_build_no_validator_and_inspect_no_signature(make_client, monkeypatch) -> None:
+    client = make_client(validate_responses=False)
+    _requests(client)  # the first request builds the middleware stack: Connexion's start-up
+    built: list[str] = []
+    for cls in (validation.RiseParameterValidator, validation.RiseJSONBodyValidator, schemas.CompiledSchema):
+        original = cls.__init__
+
+        def counting(self, *args, __original=original, __name=cls.__name__, **kwargs):
+            built.append(__name)
+            __original(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, "__init__", counting)
+    signature = inspect.signature
+    monkeypatch.setattr(inspect, "signature", lambda *a, **k: built.append("signature") or signature(*a, **k))
+    deep_copied_dicts: list[int] = []
+    dict_copy = copy._deepcopy_dispatch[dict]
+    monkeypatch.setitem(
+        copy._deepcopy_dispatch, dict, lambda x, *a: deep_copied_dicts.append(len(x)) or dict_copy(x, *a)
+    )
+    for _ in range(3):
+        _requests(client)
+    assert built == []
+    assert deep_copied_dicts == []
+
+
+def test_middleware_stack_is_connexions_with_three_built_once_and_extras_after_security() -> None:
+    class Extra:
+        pass
+
+    stack = middleware_stack(after_security=[Extra])
+    replaced = {SwaggerUIMiddleware: BrowsableMiddleware, RequestValidationMiddleware: Extra}
+    expected = [replaced.get(m, m) for m in ConnexionMiddleware.default_middlewares]
+    expected.insert(expected.index(Extra) + 1, CompiledRequestValidationMiddleware)
+    assert stack == [*expected, HandlerMiddleware]
+
+
+def test_browsable_contract_and_ui_are_still_served(client) -> None:
+    assert client.get("/openapi.json").json()["info"]["title"]
+    assert client.get("/ui/").status_code == 200
+    assert client.get("/__mock/openapi.json").status_code == 200
+    assert client.get("/uiextra", headers=AUTH).json()["code"] == "not_found"
