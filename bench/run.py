@@ -96,7 +96,8 @@ def _measure(servers: list[Server], args: argparse.Namespace) -> dict[str, dict[
 
 def _median(loads: list[Load]) -> Load:
     fields = ("rate", "p50_ms", "p99_ms")
-    return Load(*(statistics.median(getattr(load, field) for load in loads) for field in fields))
+    medians = (statistics.median(getattr(load, field) for load in loads) for field in fields)
+    return Load(*medians, lost=sum(load.lost for load in loads))
 
 
 def _ratio(value: float, base: float | None) -> str:
@@ -128,6 +129,12 @@ def _report(figures: dict, args: argparse.Namespace) -> None:
             f"{i.p50_ms:>8.1f}{i.p99_ms:>8.1f}"
             f"{r.rate:>10.0f}{_ratio(r.rate, bare_reports):>8}{_ratio(r.rate, prism_reports):>8}"
             f"{r.p50_ms:>8.1f}{r.p99_ms:>8.1f}{f['rss']:>9.1f}{p.p50_ms:>12.2f}{p.p99_ms:>7.2f}"
+        )
+    lost = {name: imports[name].lost + reports[name].lost for name in figures}
+    if any(lost.values()):
+        print(
+            "requests left unanswered (socket errors or over 10 s): "
+            + ", ".join(f"{name} {count}" for name, count in lost.items() if count)
         )
     print()
     for what, (name, base), goal in GOALS:

@@ -125,6 +125,8 @@ def banner(
 
 
 _WORKER_CONFIG = "RISE_MOCK_WORKER_CONFIG"
+_UVICORN: dict[str, Any] = {"log_level": "warning", "access_log": False}
+"""Access lines are logged below the warning level, so never shown: leaving them out saves their cost."""
 
 
 def worker_app() -> Any:
@@ -180,14 +182,12 @@ def serve(args: argparse.Namespace) -> int:
     if args.workers > 1:
         os.environ[_WORKER_CONFIG] = json.dumps(options)
         target: Any = "mock_server.cli:worker_app"
-        uvicorn.run(
-            target, factory=True, workers=args.workers, host=args.host, port=args.port, log_level="warning"
-        )
+        uvicorn.run(target, factory=True, workers=args.workers, host=args.host, port=args.port, **_UVICORN)
     else:
         app = create_app(
             backend=backend, api_keys=api_keys, base_url=base_url, validate_responses=args.validate_responses
         )
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        uvicorn.run(app, host=args.host, port=args.port, **_UVICORN)
     print("rise-mock stopped.", flush=True)
     return 0
 

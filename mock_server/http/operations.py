@@ -2,10 +2,11 @@
 
 Connexion 3 builds, on every request, the parameter and body validators of the operation (and so their
 JSON Schema validators), and the decorators that turn a request into handler arguments (inspecting the
-handler's signature and converting each parameter name anew). The two middlewares here take the place
-of its request validation middleware and of its handler call through the `middlewares` list Connexion
-accepts: each builds those objects once per operation when the API is added, from the same Connexion
-classes, and calls them per request in the same order, so that answers and messages stay as they were.
+handler's signature and converting each parameter name anew). The middlewares here take the place of
+its request validation middleware and of its handler call, through the `middlewares` list Connexion
+accepts: they build those objects once per operation when the API is added, from the same Connexion
+classes and helpers, and use them per request in the same order, so that answers and messages stay as
+they were. A third asks Connexion's Swagger UI router only about the paths it serves.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ _NAME_CACHE_SIZE = 1024
 lists, strict validation refuses the others)."""
 
 
+_KEPT_BODY_VALIDATORS = 16
+"""Body validators kept per operation, one per media type and charset seen (UTF-8 JSON from start-up)."""
+
 _IMMUTABLE = (str, int, float, bool, type(None))
 """Defaults of these types need no copy per request (Connexion copies them in case the handler changes
 them)."""
@@ -81,18 +85,21 @@ class CompiledRequestValidationOperation(RequestValidationOperation):
     def _body_validator(self, mime_type: str, encoding: str) -> t.Any | None:
         """The body validator of a media type and encoding, built on first use (None: not validated)."""
         key = (mime_type, encoding)
-        if key not in self._body_validators:
-            schema = self._operation.body_schema(mime_type)
-            validator_cls = self._validator_map["body"].get(mime_type) if schema else None  # type: ignore
-            self._body_validators[key] = validator_cls and validator_cls(
-                schema=schema,
-                required=self._operation.request_body.get("required", False),
-                nullable=utils.is_nullable(self._operation.body_definition(mime_type)),
-                encoding=encoding,
-                strict_validation=self.strict_validation,
-                uri_parser=self._parameter_validator.uri_parser,
-            )
-        return self._body_validators[key]
+        if key in self._body_validators:
+            return self._body_validators[key]
+        schema = self._operation.body_schema(mime_type)
+        validator_cls = self._validator_map["body"].get(mime_type) if schema else None  # type: ignore
+        validator = validator_cls and validator_cls(
+            schema=schema,
+            required=self._operation.request_body.get("required", False),
+            nullable=utils.is_nullable(self._operation.body_definition(mime_type)),
+            encoding=encoding,
+            strict_validation=self.strict_validation,
+            uri_parser=self._parameter_validator.uri_parser,
+        )
+        if len(self._body_validators) < _KEPT_BODY_VALIDATORS:  # clients choose the charset: keep a few
+            self._body_validators[key] = validator
+        return validator
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self._parameter_validator.validate(scope)

@@ -56,6 +56,9 @@ CREATE TABLE IF NOT EXISTS faults (id BIGSERIAL PRIMARY KEY, fault TEXT NOT NULL
 """
 # IDs sort as the model sorts them (by code point) only under the "C" collation.
 
+_TRIM_EVERY = 100
+"""The journal drops entries past its capacity every this many entries (`entries` shows no more)."""
+
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext('rise-mock ' || current_schema()))"
 
 
@@ -272,11 +275,16 @@ class PostgresJournal:
         (row,) = self._db.rows(
             "INSERT INTO journal (entry) VALUES (%s) RETURNING id", json.dumps(fields, default=str)
         )
-        self._db.execute("DELETE FROM journal WHERE id <= %s", row["id"] - self.capacity)
+        if row["id"] % _TRIM_EVERY == 0:
+            self._db.execute("DELETE FROM journal WHERE id <= %s", row["id"] - self.capacity)
         return JournalEntry(id=row["id"], **fields)
 
     def entries(self, since: int = 0) -> list[JournalEntry]:
-        rows = self._db.rows("SELECT id, entry FROM journal WHERE id > %s ORDER BY id", since)
+        sql = (
+            "SELECT id, entry FROM journal WHERE id > %s "
+            "AND id > (SELECT coalesce(max(id), 0) FROM journal) - %s ORDER BY id"
+        )
+        rows = self._db.rows(sql, since, self.capacity)
         return [JournalEntry(id=row["id"], **json.loads(row["entry"])) for row in rows]
 
     def clear(self) -> None:
