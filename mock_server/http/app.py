@@ -20,7 +20,7 @@ from mock_server.control.api import ControlApi  # noqa: E402
 from mock_server.http.auth import bearer_handler_factory  # noqa: E402
 from mock_server.http.errors import handle_http_exception, handle_rise_error  # noqa: E402
 from mock_server.http.handlers import RiseApi  # noqa: E402
-from mock_server.http.operations import middleware_stack  # noqa: E402
+from mock_server.http.operations import CompiledURIParser, middleware_stack  # noqa: E402
 from mock_server.http.validation import RiseJSONBodyValidator, RiseParameterValidator  # noqa: E402
 from mock_server.middleware.body_limit import BodyLimitMiddleware  # noqa: E402
 from mock_server.middleware.faults import FaultMiddleware  # noqa: E402
@@ -82,6 +82,7 @@ def create_app(
             "body": {"application/json": RiseJSONBodyValidator},
             "parameter": RiseParameterValidator,
         },
+        uri_parser_class=CompiledURIParser,
     )
     app.add_api(
         CONTRACT_PATH,

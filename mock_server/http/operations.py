@@ -43,6 +43,7 @@ from connexion.middleware.request_validation import (
 )
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.operations import AbstractOperation
+from connexion.uri_parsing import OpenAPIURIParser
 from connexion.utils import deep_merge, inspect_function_arguments, is_null, is_nullable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -54,9 +55,30 @@ lists, strict validation refuses the others)."""
 _KEPT_BODY_VALIDATORS = 16
 """Body validators kept per operation, one per media type and charset seen (UTF-8 JSON from start-up)."""
 
+_KEPT_CONTENT_TYPES = 32
+"""Content-Type values whose reading is kept per operation."""
+
 _IMMUTABLE = (str, int, float, bool, type(None))
 """Defaults of these types need no copy per request (Connexion copies them in case the handler changes
 them)."""
+
+
+class CompiledURIParser(OpenAPIURIParser):
+    """Connexion's OpenAPI URI parser (how parameters are read from a URI and cast), with the parameter
+    schemas and form fields it looks up worked out once instead of at every look-up."""
+
+    def __init__(self, param_defns: list[dict], body_defn: dict) -> None:
+        super().__init__(param_defns, body_defn)
+        self._param_schemas = {k: v.get("schema", {}) for k, v in self._param_defns.items()}
+        self._form_defns = dict(self._body_schema.get("properties", {}))
+
+    @property
+    def param_schemas(self) -> dict[str, dict]:
+        return self._param_schemas
+
+    @property
+    def form_defns(self) -> dict[str, dict]:
+        return self._form_defns
 
 
 class CompiledRequestValidationOperation(RequestValidationOperation):
@@ -73,6 +95,7 @@ class CompiledRequestValidationOperation(RequestValidationOperation):
         )
         self._consumes = MediaTypeDict([(c.lower(), None) for c in operation.consumes])
         self._body_validators: dict[tuple[str, str], t.Any] = {}
+        self._content_types: dict[bytes | None, tuple[str, str]] = {}
         for mime_type in operation.consumes:
             self._body_validator(mime_type, "utf-8")
 
@@ -100,6 +123,16 @@ class CompiledRequestValidationOperation(RequestValidationOperation):
         if len(self._body_validators) < _KEPT_BODY_VALIDATORS:  # clients choose the charset: keep a few
             self._body_validators[key] = validator
         return validator
+
+    def extract_content_type(self, headers: list[tuple[bytes, bytes]]) -> tuple[str, str]:
+        """Connexion's reading of the Content-Type header (the first one), remembered per value."""
+        raw = next((value for key, value in headers if key.lower() == b"content-type"), None)
+        if raw not in self._content_types:
+            found = super().extract_content_type([(b"content-type", raw)] if raw is not None else [])
+            if len(self._content_types) >= _KEPT_CONTENT_TYPES:  # clients choose the value: keep a few
+                return found
+            self._content_types[raw] = found
+        return self._content_types[raw]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self._parameter_validator.validate(scope)

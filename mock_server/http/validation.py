@@ -15,7 +15,8 @@ from connexion.utils import is_null, is_nullable
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
 from jsonschema.exceptions import best_match
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, QueryParams
+from starlette.requests import Request
 from starlette.types import Message, Receive, Scope
 
 from mock_server.http.schemas import CompiledSchema
@@ -121,9 +122,47 @@ class RiseJSONBodyValidator(JSONRequestBodyValidator):
         return None
 
 
+class _Parameters:
+    """The parameters of a request as Connexion's validator reads them from a ConnexionRequest (resolved
+    and cast by the operation's URI parser), read from the ASGI scope without building one."""
+
+    def __init__(self, scope: Scope, uri_parser: t.Any) -> None:
+        self._scope = scope
+        self._uri_parser = uri_parser
+        self._query: dict[str, t.Any] | None = None
+        self._path: dict[str, t.Any] | None = None
+        self._headers: Headers | None = None
+
+    @property
+    def query_params(self) -> dict[str, t.Any]:
+        if self._query is None:
+            args = QueryParams(self._scope["query_string"])
+            self._query = self._uri_parser.resolve_query({key: args.getlist(key) for key in args})
+        return self._query
+
+    @property
+    def path_params(self) -> dict[str, t.Any]:
+        if self._path is None:
+            self._path = self._uri_parser.resolve_path(self._scope.get("path_params", {}))
+        return self._path
+
+    @property
+    def headers(self) -> Headers:
+        if self._headers is None:
+            self._headers = Headers(scope=self._scope)
+        return self._headers
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        return Request(self._scope).cookies
+
+
 class RiseParameterValidator(ParameterValidator):
     """Parameters: the message names the parameter and the rule it broke. Each parameter's schema is
     compiled when the validator is built."""
+
+    def validate(self, scope: Scope) -> None:
+        self.validate_request(_Parameters(scope, self.uri_parser))
 
     def __init__(self, parameters: list[dict], *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(parameters, *args, **kwargs)
