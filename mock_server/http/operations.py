@@ -81,6 +81,16 @@ class CompiledURIParser(OpenAPIURIParser):
         return self._form_defns
 
 
+def _distinct(parameters: list[dict]) -> list[dict]:
+    """The parameters without repeats. Each Connexion middleware that reads the contract appends the
+    path's parameters to the operation's list again; checking one definition twice changes nothing."""
+    found: list[dict] = []
+    for parameter in parameters:
+        if parameter not in found:
+            found.append(parameter)
+    return found
+
+
 class CompiledRequestValidationOperation(RequestValidationOperation):
     """Connexion's request validation of one operation, with its validators built once."""
 
@@ -88,7 +98,7 @@ class CompiledRequestValidationOperation(RequestValidationOperation):
         super().__init__(next_app, operation=operation, **kwargs)
         uri_parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
         self._parameter_validator = self._validator_map["parameter"](
-            operation.parameters,
+            _distinct(operation.parameters),
             uri_parser=uri_parser,
             strict_validation=self.strict_validation,
             security_query_params=self.security_query_params,
