@@ -17,6 +17,7 @@ from mock_server import DEFAULT_API_KEY
 from mock_server.cli import banner, main
 from mock_server.model.seed import DEMO_SEED_PATH, load_seed_file
 from mock_server.model.tenant import Tenant
+from mock_server.store.backend import printable_database
 
 DEMO_IDS = [
     "rise-quiz-101",
@@ -208,45 +209,6 @@ def test_serve_answers_over_http_and_stops_cleanly_on_ctrl_c() -> None:
     assert "stopped" in out
 
 
-def _serve(port: int, *options: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "serve", "--host", "127.0.0.1", "--port", str(port), *options],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-
-
-def test_two_processes_on_one_postgresql_database_serve_one_tenant(postgres_url: str) -> None:
-    """What two hosts behind a load balancer do: an import on one shows in the other's report, a fault
-    added on one fires on the other, and either's journal shows both."""
-    ports = [_free_port(), _free_port()]
-    processes = [_serve(port, "--db", postgres_url) for port in ports]
-    first, second = (f"http://127.0.0.1:{port}" for port in ports)
-    auth = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
-    try:
-        for process, url in zip(processes, (first, second), strict=True):
-            _wait_until_it_answers(process, url)
-        body = {"startedAt": "2023-05-02T09:00:00Z", "completedAt": "2023-05-02T10:30:00Z"}
-        assert httpx.post(
-            f"{first}/courses/rise-intro-102/users/user-alan/completions", json=body, headers=auth
-        )
-        (row,) = httpx.get(f"{second}/reports/learners/user-alan", headers=auth).json()["courses"]
-        assert (row["courseId"], row["duration"]) == ("rise-intro-102", "PT1H30M")
-        assert httpx.post(f"{second}/__mock/faults", json={"status": 503, "times": 1}).status_code == 204
-        assert httpx.get(f"{first}/courses", headers=auth).status_code == 503
-        assert httpx.get(f"{second}/courses", headers=auth).status_code == 200
-        statuses = [entry["status"] for entry in httpx.get(f"{first}/__mock/journal").json()["entries"]]
-        assert statuses == [202, 200, 503, 200]
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGINT)
-        outs = [process.communicate(timeout=STOP_TIMEOUT) for process in processes]
-    assert all(process.returncode == 0 for process in processes), outs
-    assert f"state kept in {postgres_url}" in outs[0][0]
-
-
 def test_serve_with_a_database_it_cannot_reach_says_which_and_exits_2(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -256,3 +218,11 @@ def test_serve_with_a_database_it_cannot_reach_says_which_and_exits_2(
     assert "cannot use the PostgreSQL database postgresql://rise:***@127.0.0.1" in err
     assert "secret" not in err
     assert "check the URL" in err
+
+
+def test_banner_shows_a_database_url_without_its_password() -> None:
+    assert printable_database("postgresql://rise:s3cret@db.example:5432/rise") == (
+        "postgresql://rise:***@db.example:5432/rise"
+    )
+    assert printable_database("postgresql://rise@127.0.0.1/rise") == "postgresql://rise@127.0.0.1/rise"
+    assert printable_database("state.sqlite3") == "state.sqlite3"

@@ -52,5 +52,5 @@ def test_plugin_is_registered_and_takes_a_seed_file(pytester):
             assert rise_mock.completion("c1", "u1") is not None
         """
     )
-    result = pytester.runpytest_subprocess("--rise-mock-seed", str(seed))
+    result = pytester.runpytest_inprocess("--rise-mock-seed", str(seed))
     result.assert_outcomes(passed=1)

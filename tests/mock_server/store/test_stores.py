@@ -23,6 +23,8 @@ DEMO = load_seed_file(DEMO_SEED_PATH)
 WHEN = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 DATES = {"startedAt": "2023-05-01T08:00:00.250+02:00", "completedAt": "2023-05-03"}
 SQL = ["sqlite", "postgresql"]
+START_METHOD = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+"""Processes of their own (each opens the database anew); forked, they start without importing again."""
 
 
 @pytest.fixture
@@ -189,7 +191,7 @@ def _take(database: str, queue) -> None:
 @pytest.mark.parametrize("database", SQL, indirect=True)
 def test_sql_faults_fire_once_each_across_processes(database):
     _parts(database)[2].add(Fault(method="POST", path="/courses/*", status=503, times=2))
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context(START_METHOD)
     queue = context.Queue()
     workers = [context.Process(target=_take, args=(database, queue)) for _ in range(3)]
     for worker in workers:
@@ -202,7 +204,7 @@ def test_sql_faults_fire_once_each_across_processes(database):
 
 
 LEARNERS = 12
-ROUNDS = 5
+ROUNDS = 20
 
 
 def _crowd() -> TenantState:
@@ -212,10 +214,11 @@ def _crowd() -> TenantState:
     return state
 
 
-def _import_everyone(database: str, worker: int, queue) -> None:
-    """Import every learner's pair ROUNDS times, each with this worker's own dates; report what was
-    acknowledged (the dates of each import that returned)."""
+def _import_everyone(database: str, worker: int, start, queue) -> None:
+    """Import every learner's pair ROUNDS times, each with this worker's own dates, starting with the
+    other workers; report what was acknowledged (the dates of each import that returned)."""
     tenant = Tenant(_crowd(), store=_parts(database)[0], keep_existing=True)
+    start.wait(timeout=60)
     acknowledged = []
     for round_index in range(ROUNDS):
         for index in range(LEARNERS):
@@ -229,9 +232,9 @@ def _import_everyone(database: str, worker: int, queue) -> None:
 @pytest.mark.parametrize("database", SQL, indirect=True)
 def test_sql_concurrent_imports_from_processes_keep_one_record_per_pair_and_lose_none(database):
     Tenant(_crowd(), store=_parts(database)[0], keep_existing=True)
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    workers = [context.Process(target=_import_everyone, args=(database, n, queue)) for n in range(3)]
+    context = multiprocessing.get_context(START_METHOD)
+    queue, start = context.Queue(), context.Barrier(3)
+    workers = [context.Process(target=_import_everyone, args=(database, n, start, queue)) for n in range(3)]
     for worker in workers:
         worker.start()
     acknowledged = [pair for _ in workers for pair in queue.get(timeout=120)]
