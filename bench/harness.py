@@ -203,7 +203,8 @@ def wrk(url: str, method: str, paths: Sequence[str], seconds: int, connections: 
 
 def paced(url: str, path: str, rate: int, seconds: int) -> Load:
     """`rate` imports a second for `seconds`, each sent at its scheduled time whatever the answers before
-    it did, over keep-alive connections opened as needed; a request's latency counts from its scheduled
+    it did, over keep-alive connections used in turn and opened as needed (again when the server closed
+    one); a request's latency counts from its scheduled
     time, so that a stall is not hidden. The client writes prepared bytes and reads just enough of each
     answer, so that it costs little next to the server it measures."""
     return asyncio.run(_paced(url, path, rate, seconds))
@@ -223,9 +224,14 @@ async def _paced(url: str, path: str, rate: int, seconds: int) -> Load:
 
     async def one(at: float) -> None:
         await asyncio.sleep(max(0.0, at - time.perf_counter()))
-        reader, writer = idle.pop() if idle else await asyncio.open_connection(host, port)
-        writer.write(request)
-        status = await _read_answer(reader)
+        reader, writer = idle.pop(0) if idle else await asyncio.open_connection(host, port)
+        try:
+            writer.write(request)
+            status = await _read_answer(reader)
+        except (asyncio.IncompleteReadError, ConnectionError):  # the server closed it: once more, anew
+            reader, writer = await asyncio.open_connection(host, port)
+            writer.write(request)
+            status = await _read_answer(reader)
         latencies.append((time.perf_counter() - at) * 1000)
         idle.append((reader, writer))
         if status >= 300:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from mock_server.model.records import Completion, Course, Enrollment, TenantState, User
 from mock_server.model.seed import state_from_document, state_to_document
@@ -41,19 +42,40 @@ CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY AUTOINCREMENT, fault T
 """
 
 
+_LOCK_WAIT_SECONDS = 30
+_LOCK_STEP_SECONDS = 0.00005
+T = TypeVar("T")
+
+
+def _patiently(run: Callable[[], T]) -> T:
+    """Run a statement, waiting for another process's write in steps of 50 µs. SQLite's own wait sleeps
+    a millisecond or more at a time, far longer than a write here holds the lock, so that workers would
+    mostly wait for each other. A statement refused as busy has done nothing, so it can run again."""
+    deadline = time.monotonic() + _LOCK_WAIT_SECONDS
+    while True:
+        try:
+            return run()
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+        time.sleep(_LOCK_STEP_SECONDS)
+
+
 class Database:
-    """One SQLite file; a connection per thread; `atomic()` is an immediate transaction, re-entrant."""
+    """One SQLite file; a connection per thread; `atomic()` is an immediate transaction, re-entrant.
+    Statements wait for other processes' writes as `_patiently` says."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._local = threading.local()
-        self._connection().executescript(_SCHEMA)
+        connection = self._connection()
+        _patiently(lambda: connection.executescript(_SCHEMA))
 
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
+            connection = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+            _patiently(lambda: connection.execute("PRAGMA journal_mode=WAL"))
             connection.execute("PRAGMA synchronous=NORMAL")
             self._local.connection, self._local.depth = connection, 0
         return connection
@@ -68,7 +90,7 @@ class Database:
             finally:
                 self._local.depth -= 1
             return
-        connection.execute("BEGIN IMMEDIATE")
+        _patiently(lambda: connection.execute("BEGIN IMMEDIATE"))
         self._local.depth = 1
         try:
             yield connection
@@ -83,10 +105,15 @@ class Database:
     def rows(self, sql: str, *params: Any) -> list[sqlite3.Row]:
         connection = self._connection()
         connection.row_factory = sqlite3.Row
-        return connection.execute(sql, params).fetchall()
+        return self._run(lambda: connection.execute(sql, params).fetchall())
 
     def execute(self, sql: str, *params: Any) -> None:
-        self._connection().execute(sql, params)
+        connection = self._connection()
+        self._run(lambda: connection.execute(sql, params))
+
+    def _run(self, statement: Callable[[], T]) -> T:
+        """Inside a transaction the lock is held already; outside, a statement waits for it."""
+        return statement() if self._local.depth else _patiently(statement)
 
 
 class SQLiteStore:

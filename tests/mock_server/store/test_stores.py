@@ -23,8 +23,18 @@ DEMO = load_seed_file(DEMO_SEED_PATH)
 WHEN = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 DATES = {"startedAt": "2023-05-01T08:00:00.250+02:00", "completedAt": "2023-05-03"}
 SQL = ["sqlite", "postgresql"]
-START_METHOD = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-"""Processes of their own (each opens the database anew); forked, they start without importing again."""
+
+
+def _processes() -> multiprocessing.context.BaseContext:
+    """Processes of their own, each opening the database anew. Not forked from this one: a child that
+    inherits an open SQLite file and closes it drops its own locks on that file (POSIX locks are per
+    process), and one that closes an inherited PostgreSQL connection ends it for the parent. A fork
+    server that has loaded the stores starts them quickly."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["mock_server.store.backend", "pytest"])
+    return context
 
 
 @pytest.fixture
@@ -191,7 +201,7 @@ def _take(database: str, queue) -> None:
 @pytest.mark.parametrize("database", SQL, indirect=True)
 def test_sql_faults_fire_once_each_across_processes(database):
     _parts(database)[2].add(Fault(method="POST", path="/courses/*", status=503, times=2))
-    context = multiprocessing.get_context(START_METHOD)
+    context = _processes()
     queue = context.Queue()
     workers = [context.Process(target=_take, args=(database, queue)) for _ in range(3)]
     for worker in workers:
@@ -232,7 +242,7 @@ def _import_everyone(database: str, worker: int, start, queue) -> None:
 @pytest.mark.parametrize("database", SQL, indirect=True)
 def test_sql_concurrent_imports_from_processes_keep_one_record_per_pair_and_lose_none(database):
     Tenant(_crowd(), store=_parts(database)[0], keep_existing=True)
-    context = multiprocessing.get_context(START_METHOD)
+    context = _processes()
     queue, start = context.Queue(), context.Barrier(3)
     workers = [context.Process(target=_import_everyone, args=(database, n, start, queue)) for n in range(3)]
     for worker in workers:
