@@ -17,7 +17,7 @@ import functools
 import typing as t
 
 from connexion import utils
-from connexion.context import context
+from connexion.context import context as connexion_context
 from connexion.datastructures import MediaTypeDict
 from connexion.decorators.parameter import (
     CONTEXT_NAME,
@@ -201,7 +201,7 @@ class HandlerOperation:
     def _takes(self, name: str) -> bool:
         return self._has_kwargs or name in self._arguments
 
-    async def _kwargs(self, request: ConnexionRequest) -> dict[str, t.Any]:
+    async def _kwargs(self, request: ConnexionRequest, scope: Scope) -> dict[str, t.Any]:
         """Path parameters, query parameters (with their defaults), the body and the security context,
         cast as the contract types them, for the arguments the handler has."""
         kwargs: dict[str, t.Any] = {}
@@ -217,11 +217,12 @@ class HandlerOperation:
                     kwargs[self._name(name)] = _get_val_from_param(value, self._query[name])
         if self._body_name is not None:
             kwargs[self._body_name] = await self._body(request)
+        context = scope.get("extensions", {}).get("connexion_context", {})  # what `context` holds
         for key, value in context.items():
             if self._takes(key):
                 kwargs[key] = value
         if CONTEXT_NAME in self._arguments:
-            kwargs[CONTEXT_NAME] = context
+            kwargs[CONTEXT_NAME] = connexion_context
         return kwargs
 
     async def _body(self, request: ConnexionRequest) -> t.Any:
@@ -237,7 +238,7 @@ class HandlerOperation:
         if self._form is not None:
             response = await self._form(request)
         else:
-            response = await self._call(**await self._kwargs(request))
+            response = await self._call(**await self._kwargs(request, scope))
         await response(scope, receive, send)
 
 
