@@ -50,6 +50,17 @@ def _description(error: ValidationError | None) -> str | None:
     return None
 
 
+def _length_and_type(headers: list[tuple[bytes, bytes]]) -> tuple[str | None, bool]:
+    """The first Content-Length (as Starlette's Headers reads it), and whether a Content-Type is sent."""
+    length, typed = None, False
+    for key, value in headers:
+        if key == b"content-length" and length is None:
+            length = value.decode("latin-1")
+        elif key == b"content-type":
+            typed = True
+    return length, typed
+
+
 async def _buffered(receive: Receive) -> tuple[Receive, str]:
     """The whole body read ahead, and a channel that replays it: for bodies sent without a length."""
     messages: list[Message] = []
@@ -75,7 +86,9 @@ class RiseJSONBodyValidator(JSONRequestBodyValidator):
         self._compiled = CompiledSchema(schema)
 
     async def _parse(self, stream: t.AsyncGenerator[bytes, None], scope: t.Any) -> t.Any:
-        raw = b"".join([message async for message in stream])
+        return self._decode(b"".join([message async for message in stream]))
+
+    def _decode(self, raw: bytes) -> t.Any:
         try:
             text = raw.decode(self._encoding)
         except (UnicodeDecodeError, LookupError):
@@ -99,17 +112,31 @@ class RiseJSONBodyValidator(JSONRequestBodyValidator):
     async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
         """Connexion decides "no body" from Content-Length alone. A chunked body has none, so read it
         first (the body limit, applied outside, bounds it) and say how long it is; an empty body gets a
-        message that says what to send."""
-        length = Headers(scope=scope).get("content-length")
+        message that says what to send. A body is then read, validated and replayed as Connexion's own
+        `wrap_receive` does, in one pass over the headers."""
+        length, typed = _length_and_type(scope["headers"])
         if length is None:
             receive, length = await _buffered(receive)
             scope = {**scope, "headers": [*scope["headers"], (b"content-length", length.encode())]}
         if length.strip() in ("", "0") and self._required:
             raise BadRequestProblem(detail=_EMPTY)
-        if "content-type" not in Headers(scope=scope):
+        if not typed:
             # Connexion would guess JSON for validation but hand the handler raw bytes.
             raise UnsupportedMediaTypeProblem(detail="no Content-Type")
-        return await super().wrap_receive(receive, scope=scope)
+        if not int(length):
+            return await super().wrap_receive(receive, scope=scope)  # Connexion's default-body rules
+        messages: list[Message] = []
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            messages.append(message)
+            more = message.get("more_body", False)
+            chunks.append(message.get("body", b""))
+        body = self._decode(b"".join(chunks))
+        if not (body is None and self._nullable):
+            self._validate(body)
+        return self._insert_messages(receive, messages=messages), scope
 
     def _validate(self, body: t.Any) -> dict | None:
         if body is None:

@@ -72,9 +72,7 @@ class Tenant:
             now = self._clock()
             shown = completion_in_reports(store.completion(course_id, user_id), now, self._report_lag)
             completion = rules.imported_completion(course, user, started_at, completed_at, now, shown)
-            store.save_enrollment(
-                rules.kept_or_new_enrollment(store.enrollment(course_id, user_id), course_id, user_id, now)
-            )
+            self._keep_or_add_enrollment(course_id, user_id, now)
             store.save_completion(completion)
         return completion
 
@@ -82,10 +80,14 @@ class Tenant:
         store = self._store
         with store.atomic():
             rules.enrollment_target(store.course(course_id), store.user(user_id), course_id, user_id)
-            enrollment = rules.kept_or_new_enrollment(
-                store.enrollment(course_id, user_id), course_id, user_id, self._clock()
-            )
-            store.save_enrollment(enrollment)
+            return self._keep_or_add_enrollment(course_id, user_id, self._clock())
+
+    def _keep_or_add_enrollment(self, course_id: str, user_id: str, now: datetime) -> Enrollment:
+        """The pair's enrollment as the rule keeps or makes it, written only when it is new."""
+        existing = self._store.enrollment(course_id, user_id)
+        enrollment = rules.kept_or_new_enrollment(existing, course_id, user_id, now)
+        if enrollment is not existing:
+            self._store.save_enrollment(enrollment)
         return enrollment
 
     # -- reads ----------------------------------------------------------------------------------
