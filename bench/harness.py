@@ -55,6 +55,20 @@ class Server:
         """Resident memory of the server and every process it started (workers, node under npx)."""
         return sum(_rss_kib(pid) for pid in _tree(self.process.pid)) / 1024
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user and system) the server and its processes have used so far: what a request
+        costs it, whatever else the machine is doing."""
+        return sum(_cpu_seconds(pid) for pid in _tree(self.process.pid))
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:  # gone already
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 def _tree(root: int) -> list[int]:
     parents: dict[int, int] = {}
@@ -152,6 +166,8 @@ class Load:
     p50_ms: float
     p99_ms: float
     lost: int = 0
+    cpu_us: float = 0.0
+    """Server CPU per request in microseconds (0 when not measured)."""
 
 
 _WRK_SCRIPT = """

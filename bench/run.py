@@ -14,12 +14,14 @@ In alternating rounds (every server once per round, the order turned each round)
 wrk`) sends imports over the demo pairs, then learner report reads, with `--connections` connections for
 `--seconds` each; the figures are the medians over the rounds. Then each server gets imports at a fixed
 `--rate` well under its capacity, paced, for the latency an importer sees. The machine is shared and
-noisy, so what counts are the ratios in one run, not the rates.
+noisy, so what counts are the ratios in one run, not the rates; "CPU us/import" is the CPU time the
+server (all its processes) spent per import, which other work on the machine disturbs far less.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import statistics
 import sys
@@ -81,9 +83,10 @@ def _measure(servers: list[Server], args: argparse.Namespace) -> dict[str, dict[
     for round_index in range(args.rounds):
         turn = round_index % len(servers)
         for server in servers[turn:] + servers[:turn]:
-            figures[server.name]["imports"].append(
-                wrk(server.url, "POST", IMPORT_PATHS, args.seconds, args.connections)
-            )
+            before = server.cpu_seconds()
+            load = wrk(server.url, "POST", IMPORT_PATHS, args.seconds, args.connections)
+            cpu_us = (server.cpu_seconds() - before) / (load.rate * args.seconds) * 1e6
+            figures[server.name]["imports"].append(dataclasses.replace(load, cpu_us=cpu_us))
             figures[server.name]["reports"].append(
                 wrk(server.url, "GET", REPORT_PATHS, args.seconds, args.connections)
             )
@@ -95,9 +98,9 @@ def _measure(servers: list[Server], args: argparse.Namespace) -> dict[str, dict[
 
 
 def _median(loads: list[Load]) -> Load:
-    fields = ("rate", "p50_ms", "p99_ms")
-    medians = (statistics.median(getattr(load, field) for load in loads) for field in fields)
-    return Load(*medians, lost=sum(load.lost for load in loads))
+    fields = ("rate", "p50_ms", "p99_ms", "cpu_us")
+    rate, p50, p99, cpu = (statistics.median(getattr(load, field) for load in loads) for field in fields)
+    return Load(rate, p50, p99, lost=sum(load.lost for load in loads), cpu_us=cpu)
 
 
 def _ratio(value: float, base: float | None) -> str:
@@ -119,7 +122,7 @@ def _report(figures: dict, args: argparse.Namespace) -> None:
     header = (
         f"{'server':<15}{'imports/s':>10}{'x bare':>8}{'x prism':>8}{'p50 ms':>8}{'p99 ms':>8}"
         f"{'reports/s':>10}{'x bare':>8}{'x prism':>8}{'p50 ms':>8}{'p99 ms':>8}"
-        f"{'RSS MiB':>9}{'@' + str(args.rate) + '/s p50':>12}{'p99':>7}"
+        f"{'RSS MiB':>9}{'@' + str(args.rate) + '/s p50':>12}{'p99':>7}{'CPU us/import':>15}"
     )
     print(header)
     for name, f in figures.items():
@@ -129,6 +132,7 @@ def _report(figures: dict, args: argparse.Namespace) -> None:
             f"{i.p50_ms:>8.1f}{i.p99_ms:>8.1f}"
             f"{r.rate:>10.0f}{_ratio(r.rate, bare_reports):>8}{_ratio(r.rate, prism_reports):>8}"
             f"{r.p50_ms:>8.1f}{r.p99_ms:>8.1f}{f['rss']:>9.1f}{p.p50_ms:>12.2f}{p.p99_ms:>7.2f}"
+            f"{i.cpu_us:>15.0f}"
         )
     lost = {name: imports[name].lost + reports[name].lost for name in figures}
     if any(lost.values()):
