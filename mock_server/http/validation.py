@@ -163,7 +163,8 @@ class _Parameters:
     @property
     def query_params(self) -> dict[str, t.Any]:
         if self._query is None:
-            args = QueryParams(self._scope["query_string"])
+            raw = self._scope["query_string"]
+            args = QueryParams(raw) if raw else ()  # no query string: no parameter to resolve
             self._query = self._uri_parser.resolve_query({key: args.getlist(key) for key in args})
         return self._query
 
