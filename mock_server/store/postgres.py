@@ -81,8 +81,15 @@ class PostgresDatabase:
     def __init__(self, url: str) -> None:
         self.url = url
         self._local = threading.local()
-        with self.atomic():
-            self.execute(_SCHEMA)
+        try:
+            with self.atomic():
+                self.execute(_SCHEMA)
+        except psycopg.Error as error:
+            raise PostgresError(
+                f"cannot create rise-mock's tables in {printable_url(url)} ({error}): check that the "
+                "database (and the schema its search_path names) exists and that this user may create "
+                "tables in it."
+            ) from None
 
     def _connection(self) -> psycopg.Connection:
         connection = getattr(self._local, "connection", None)

@@ -16,7 +16,13 @@ from mock_server.model.store import MemoryStore
 from mock_server.model.tenant import Tenant
 from mock_server.store.backend import open_backend
 from mock_server.store.faults import Fault
-from mock_server.store.postgres import PostgresDatabase, PostgresFaults, PostgresJournal, PostgresStore
+from mock_server.store.postgres import (
+    PostgresDatabase,
+    PostgresError,
+    PostgresFaults,
+    PostgresJournal,
+    PostgresStore,
+)
 from mock_server.store.sqlite import Database, SQLiteFaults, SQLiteJournal, SQLiteStore
 
 DEMO = load_seed_file(DEMO_SEED_PATH)
@@ -275,3 +281,11 @@ def test_open_backend_keeps_the_tenant_journal_and_faults_in_the_database(databa
     assert ("rise-intro-102", "user-alan") in other.tenant.state().completions
     assert [f.status for f in other.faults.pending()] == [503]
     assert [e.code for e in other.journal.entries()] == ["unauthorized"]
+
+
+def test_postgres_database_whose_schema_is_missing_says_what_to_check(postgres_server_url):
+    url = f"{postgres_server_url}?options=-csearch_path%3Dno_such_schema"
+    with pytest.raises(PostgresError) as error:
+        PostgresDatabase(url)
+    assert "cannot create rise-mock's tables" in str(error.value)
+    assert "schema" in str(error.value)
