@@ -21,21 +21,12 @@ import psycopg
 from psycopg.rows import dict_row
 
 from mock_server.model.errors import MockError
-from mock_server.model.records import Completion, Course, Enrollment, TenantState, User
-from mock_server.model.seed import state_from_document, state_to_document
+from mock_server.model.records import Completion, Enrollment, TenantState
+from mock_server.model.seed import state_to_document
 from mock_server.store.faults import Fault, take
 from mock_server.store.journal import CAPACITY, JournalEntry
-from mock_server.store.keyset import after_clause, limit_clause
-from mock_server.store.rows import (
-    completion_from_row,
-    completion_values,
-    course_from_row,
-    course_values,
-    enrollment_from_row,
-    enrollment_values,
-    user_from_row,
-    user_values,
-)
+from mock_server.store.rows import completion_values, course_values, enrollment_values, user_values
+from mock_server.store.sql import SQLStore
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS courses (id TEXT COLLATE "C" PRIMARY KEY, title TEXT NOT NULL,
@@ -136,19 +127,14 @@ class PostgresDatabase:
         self._connection().execute(sql, params or None)
 
 
-def _storable(*ids: str) -> bool:
-    """PostgreSQL text cannot hold NUL, so no stored ID does: an ID with one names no record."""
-    return not any("\x00" in value for value in ids)
+class PostgresStore(SQLStore):
+    """The tenant's records in PostgreSQL (see `store.Store`; the reads are `sql.SQLStore`'s)."""
 
+    placeholder = "%s"
 
-class PostgresStore:
-    """The tenant's records in PostgreSQL (see `store.Store`)."""
-
-    def __init__(self, database: PostgresDatabase) -> None:
-        self._db = database
-
-    def atomic(self) -> Any:
-        return self._db.atomic()
+    def storable(self, *ids: str) -> bool:
+        """PostgreSQL text cannot hold NUL, so no stored ID does: an ID with one names no record."""
+        return not any("\x00" in value for value in ids)
 
     def replace(self, state: TenantState) -> None:
         with self._db.atomic() as connection:
@@ -171,72 +157,11 @@ class PostgresStore:
                     [completion_values(c) for c in state.completions.values()],
                 )
 
-    def snapshot(self) -> TenantState:
-        with self._db.atomic():
-            return TenantState(
-                courses={c.id: c for c in self.courses()},
-                users={u.id: u for u in self.users()},
-                enrollments={
-                    (e.course_id, e.user_id): e
-                    for e in map(enrollment_from_row, self._db.rows("SELECT * FROM enrollments"))
-                },
-                completions={
-                    (c.course_id, c.user_id): c
-                    for c in map(completion_from_row, self._db.rows("SELECT * FROM completions"))
-                },
-            )
-
-    def seed(self) -> TenantState | None:
-        rows = self._db.rows("SELECT document FROM seed WHERE id = 1")
-        return state_from_document(json.loads(rows[0]["document"])) if rows else None
-
     def set_seed(self, state: TenantState) -> None:
         self._db.execute(
             "INSERT INTO seed (id, document) VALUES (1, %s) ON CONFLICT (id) DO UPDATE SET document = %s",
             *[json.dumps(state_to_document(state))] * 2,
         )
-
-    def course(self, course_id: str) -> Course | None:
-        found = _storable(course_id)
-        rows = self._db.rows("SELECT * FROM courses WHERE id = %s", course_id) if found else []
-        return course_from_row(rows[0]) if rows else None
-
-    def user(self, user_id: str) -> User | None:
-        found = _storable(user_id)
-        rows = self._db.rows("SELECT * FROM users WHERE id = %s", user_id) if found else []
-        return user_from_row(rows[0]) if rows else None
-
-    def courses(self, after: str | None = None, limit: int | None = None) -> list[Course]:
-        rows = self._page("SELECT * FROM courses WHERE TRUE", "id", after, limit)
-        return [course_from_row(row) for row in rows]
-
-    def users(self, after: str | None = None, limit: int | None = None) -> list[User]:
-        rows = self._page("SELECT * FROM users WHERE TRUE", "id", after, limit)
-        return [user_from_row(row) for row in rows]
-
-    def enrollment(self, course_id: str, user_id: str) -> Enrollment | None:
-        rows = self._pair("enrollments", course_id, user_id)
-        return enrollment_from_row(rows[0]) if rows else None
-
-    def enrollments_of_course(
-        self, course_id: str, after: str | None = None, limit: int | None = None
-    ) -> list[Enrollment]:
-        if not _storable(course_id):
-            return []
-        sql = "SELECT * FROM enrollments WHERE course_id = %s"
-        return [enrollment_from_row(row) for row in self._page(sql, "user_id", after, limit, course_id)]
-
-    def enrollments_of_user(
-        self, user_id: str, after: str | None = None, limit: int | None = None
-    ) -> list[Enrollment]:
-        if not _storable(user_id):
-            return []
-        sql = "SELECT * FROM enrollments WHERE user_id = %s"
-        return [enrollment_from_row(row) for row in self._page(sql, "course_id", after, limit, user_id)]
-
-    def completion(self, course_id: str, user_id: str) -> Completion | None:
-        rows = self._pair("completions", course_id, user_id)
-        return completion_from_row(rows[0]) if rows else None
 
     def save_enrollment(self, enrollment: Enrollment) -> None:
         self._db.execute(
@@ -253,21 +178,6 @@ class PostgresStore:
             f"ON CONFLICT (course_id, user_id) DO UPDATE SET {updates}",
             *completion_values(completion),
         )
-
-    def _pair(self, table: str, course_id: str, user_id: str) -> list[dict[str, Any]]:
-        if not _storable(course_id, user_id):
-            return []
-        sql = f"SELECT * FROM {table} WHERE course_id = %s AND user_id = %s"
-        return self._db.rows(sql, course_id, user_id)
-
-    def _page(
-        self, select: str, key: str, after: str | None, limit: int | None, *params: Any
-    ) -> list[dict[str, Any]]:
-        """`select` (a query ending in its WHERE conditions) continued after `after` by `key`, in order."""
-        condition, after_params = after_clause(key, after, "%s")
-        limited, limit_params = limit_clause(limit, "%s")
-        sql = f"{select}{condition} ORDER BY {key}{limited}"
-        return self._db.rows(sql, *params, *after_params, *limit_params)
 
 
 class PostgresJournal:

@@ -14,16 +14,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mock_server.model.records import Completion, Course, Enrollment, TenantState, User
-from mock_server.model.seed import state_from_document, state_to_document
+from mock_server.model.seed import state_to_document
 from mock_server.store.faults import Fault, take
 from mock_server.store.journal import CAPACITY, JournalEntry
-from mock_server.store.keyset import after_clause, limit_clause
 from mock_server.store.rows import completion_fields as _completion_fields
-from mock_server.store.rows import completion_from_row as _completion
-from mock_server.store.rows import course_from_row as _course
-from mock_server.store.rows import enrollment_from_row as _enrollment
 from mock_server.store.rows import text_of_time as _time
-from mock_server.store.rows import user_from_row as _user
+from mock_server.store.sql import SQLStore
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS courses (id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL,
@@ -116,14 +112,8 @@ class Database:
         return statement() if self._local.depth else _patiently(statement)
 
 
-class SQLiteStore:
-    """The tenant's records in SQLite (see `store.Store`)."""
-
-    def __init__(self, database: Database) -> None:
-        self._db = database
-
-    def atomic(self) -> Any:
-        return self._db.atomic()
+class SQLiteStore(SQLStore):
+    """The tenant's records in SQLite (see `store.Store`; the reads are `sql.SQLStore`'s)."""
 
     def replace(self, state: TenantState) -> None:
         with self._db.atomic():
@@ -138,73 +128,9 @@ class SQLiteStore:
             for completion in state.completions.values():
                 self.save_completion(completion)
 
-    def snapshot(self) -> TenantState:
-        with self._db.atomic():
-            return TenantState(
-                courses={c.id: c for c in self.courses()},
-                users={u.id: u for u in self.users()},
-                enrollments={
-                    (e.course_id, e.user_id): e
-                    for e in map(_enrollment, self._db.rows("SELECT * FROM enrollments"))
-                },
-                completions={
-                    (c.course_id, c.user_id): c
-                    for c in map(_completion, self._db.rows("SELECT * FROM completions"))
-                },
-            )
-
-    def seed(self) -> TenantState | None:
-        rows = self._db.rows("SELECT document FROM seed WHERE id = 1")
-        return state_from_document(json.loads(rows[0]["document"])) if rows else None
-
     def set_seed(self, state: TenantState) -> None:
         document = json.dumps(state_to_document(state))
         self._db.execute("INSERT OR REPLACE INTO seed (id, document) VALUES (1, ?)", document)
-
-    def course(self, course_id: str) -> Course | None:
-        rows = self._db.rows("SELECT * FROM courses WHERE id = ?", course_id)
-        return _course(rows[0]) if rows else None
-
-    def user(self, user_id: str) -> User | None:
-        rows = self._db.rows("SELECT * FROM users WHERE id = ?", user_id)
-        return _user(rows[0]) if rows else None
-
-    def courses(self, after: str | None = None, limit: int | None = None) -> list[Course]:
-        return [_course(row) for row in self._page("SELECT * FROM courses WHERE 1", "id", after, limit)]
-
-    def users(self, after: str | None = None, limit: int | None = None) -> list[User]:
-        return [_user(row) for row in self._page("SELECT * FROM users WHERE 1", "id", after, limit)]
-
-    def enrollment(self, course_id: str, user_id: str) -> Enrollment | None:
-        sql = "SELECT * FROM enrollments WHERE course_id = ? AND user_id = ?"
-        rows = self._db.rows(sql, course_id, user_id)
-        return _enrollment(rows[0]) if rows else None
-
-    def enrollments_of_course(
-        self, course_id: str, after: str | None = None, limit: int | None = None
-    ) -> list[Enrollment]:
-        sql = "SELECT * FROM enrollments WHERE course_id = ?"
-        return [_enrollment(row) for row in self._page(sql, "user_id", after, limit, course_id)]
-
-    def enrollments_of_user(
-        self, user_id: str, after: str | None = None, limit: int | None = None
-    ) -> list[Enrollment]:
-        sql = "SELECT * FROM enrollments WHERE user_id = ?"
-        return [_enrollment(row) for row in self._page(sql, "course_id", after, limit, user_id)]
-
-    def _page(
-        self, select: str, key: str, after: str | None, limit: int | None, *params: Any
-    ) -> list[sqlite3.Row]:
-        """`select` (a query ending in its WHERE conditions) continued after `after` by `key`, in order."""
-        condition, after_params = after_clause(key, after, "?")
-        limited, limit_params = limit_clause(limit, "?")
-        sql = f"{select}{condition} ORDER BY {key}{limited}"
-        return self._db.rows(sql, *params, *after_params, *limit_params)
-
-    def completion(self, course_id: str, user_id: str) -> Completion | None:
-        sql = "SELECT * FROM completions WHERE course_id = ? AND user_id = ?"
-        rows = self._db.rows(sql, course_id, user_id)
-        return _completion(rows[0]) if rows else None
 
     def save_enrollment(self, enrollment: Enrollment) -> None:
         self._db.execute(

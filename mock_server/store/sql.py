@@ -1,0 +1,111 @@
+"""What every SQL store shares: the reads of `model.store.Store`, keyset-paged, over the tables of
+`rows.py`. A store of one database (sqlite.py, postgres.py) says how its driver writes a parameter, which
+IDs its tables can hold, and how it writes."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from mock_server.model.records import Completion, Course, Enrollment, TenantState, User
+from mock_server.model.seed import state_from_document
+from mock_server.store.keyset import after_clause, limit_clause
+from mock_server.store.rows import (
+    Row,
+    completion_from_row,
+    course_from_row,
+    enrollment_from_row,
+    user_from_row,
+)
+
+
+@functools.cache
+def _select(table: str, columns: tuple[str, ...], placeholder: str) -> str:
+    """SELECT of the rows of `table` whose `columns` equal the parameters."""
+    return " AND ".join([f"SELECT * FROM {table} WHERE TRUE", *(f"{c} = {placeholder}" for c in columns)])
+
+
+class SQLStore:
+    """The reads of a SQL store over `database` (an object with `rows`, `execute` and `atomic`)."""
+
+    placeholder = "?"
+    """How the driver marks a parameter in SQL."""
+
+    def __init__(self, database: Any) -> None:
+        self._db = database
+
+    def storable(self, *ids: str) -> bool:
+        """Whether the tables can hold these IDs at all (else no record has them)."""
+        return True
+
+    def atomic(self) -> Any:
+        return self._db.atomic()
+
+    def snapshot(self) -> TenantState:
+        with self._db.atomic():
+            return TenantState(
+                courses={c.id: c for c in self.courses()},
+                users={u.id: u for u in self.users()},
+                enrollments={
+                    (e.course_id, e.user_id): e
+                    for e in map(enrollment_from_row, self._db.rows("SELECT * FROM enrollments"))
+                },
+                completions={
+                    (c.course_id, c.user_id): c
+                    for c in map(completion_from_row, self._db.rows("SELECT * FROM completions"))
+                },
+            )
+
+    def seed(self) -> TenantState | None:
+        rows = self._db.rows("SELECT document FROM seed WHERE id = 1")
+        return state_from_document(json.loads(rows[0]["document"])) if rows else None
+
+    def course(self, course_id: str) -> Course | None:
+        row = self._one("courses", id=course_id)
+        return None if row is None else course_from_row(row)
+
+    def user(self, user_id: str) -> User | None:
+        row = self._one("users", id=user_id)
+        return None if row is None else user_from_row(row)
+
+    def enrollment(self, course_id: str, user_id: str) -> Enrollment | None:
+        row = self._one("enrollments", course_id=course_id, user_id=user_id)
+        return None if row is None else enrollment_from_row(row)
+
+    def completion(self, course_id: str, user_id: str) -> Completion | None:
+        row = self._one("completions", course_id=course_id, user_id=user_id)
+        return None if row is None else completion_from_row(row)
+
+    def courses(self, after: str | None = None, limit: int | None = None) -> list[Course]:
+        return [course_from_row(row) for row in self._page("courses", "id", after, limit)]
+
+    def users(self, after: str | None = None, limit: int | None = None) -> list[User]:
+        return [user_from_row(row) for row in self._page("users", "id", after, limit)]
+
+    def enrollments_of_course(
+        self, course_id: str, after: str | None = None, limit: int | None = None
+    ) -> list[Enrollment]:
+        rows = self._page("enrollments", "user_id", after, limit, course_id=course_id)
+        return [enrollment_from_row(row) for row in rows]
+
+    def enrollments_of_user(
+        self, user_id: str, after: str | None = None, limit: int | None = None
+    ) -> list[Enrollment]:
+        rows = self._page("enrollments", "course_id", after, limit, user_id=user_id)
+        return [enrollment_from_row(row) for row in rows]
+
+    def _one(self, table: str, **equal: str) -> Row | None:
+        if not self.storable(*equal.values()):
+            return None
+        rows = self._db.rows(_select(table, tuple(equal), self.placeholder), *equal.values())
+        return rows[0] if rows else None
+
+    def _page(self, table: str, key: str, after: str | None, limit: int | None, **equal: str) -> list[Row]:
+        """The rows of `table` matching `equal`, by `key`, after `after`, at most `limit` of them."""
+        if not self.storable(*equal.values()):
+            return []
+        condition, after_params = after_clause(key, after, self.placeholder)
+        limited, limit_params = limit_clause(limit, self.placeholder)
+        sql = f"{_select(table, tuple(equal), self.placeholder)}{condition} ORDER BY {key}{limited}"
+        return self._db.rows(sql, *equal.values(), *after_params, *limit_params)
