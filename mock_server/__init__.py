@@ -1,7 +1,7 @@
 """rise-mock: a stateful mock of the Rise API, served from its OpenAPI contract.
 
     model/       Rise as plain data and pure functions: the executable specification
-    store/       where a tenant, its journal and its faults live (memory, SQLite)
+    store/       where a tenant, its journal and its faults live (memory, SQLite, PostgreSQL)
     http/        the Connexion app: handlers, validators, error answers
     middleware/  one ASGI concern per module: body limit, version header, journal, faults
     control/     the /__mock/ API
