@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from mock_server.model import rules
-from mock_server.model.pagination import Page, keyset_page
+from mock_server.model.pagination import Fetch, Page, keyset_page
 from mock_server.model.records import Completion, Course, Enrollment, TenantState, User
 from mock_server.model.reports import ReportRow, completion_in_reports, enrollment_in_reports, report_row
 from mock_server.model.store import MemoryStore, Store
@@ -117,40 +117,42 @@ class Tenant:
         store = self._store
         with store.atomic():
             course = self.course(course_id)
-            enrollments = keyset_page(
+            return self._report(
                 lambda after, count: store.enrollments_of_course(course_id, after, count),
-                lambda enrollment: enrollment.user_id,
+                lambda e: e.user_id,
+                lambda e: report_row(
+                    course, store.user(e.user_id), e, self._shown(store.completion(course_id, e.user_id))
+                ),
                 limit,
                 cursor,
-                keep=self._enrollment_shown(),
             )
-            rows = [
-                report_row(
-                    course, store.user(e.user_id), e, self._shown(store.completion(course_id, e.user_id))
-                )
-                for e in enrollments.items
-            ]
-        return Page(rows, enrollments.next_cursor)
 
     def learner_report(self, user_id: str, limit: int, cursor: str | None = None) -> Page[ReportRow]:
         """One row per course the user is enrolled in, by course ID; reading a page costs the page."""
         store = self._store
         with store.atomic():
             user = self.user(user_id)
-            enrollments = keyset_page(
+            return self._report(
                 lambda after, count: store.enrollments_of_user(user_id, after, count),
-                lambda enrollment: enrollment.course_id,
+                lambda e: e.course_id,
+                lambda e: report_row(
+                    store.course(e.course_id), user, e, self._shown(store.completion(e.course_id, user_id))
+                ),
                 limit,
                 cursor,
-                keep=self._enrollment_shown(),
             )
-            rows = [
-                report_row(
-                    store.course(e.course_id), user, e, self._shown(store.completion(e.course_id, user_id))
-                )
-                for e in enrollments.items
-            ]
-        return Page(rows, enrollments.next_cursor)
+
+    def _report(
+        self,
+        enrollments: Fetch[Enrollment],
+        key: Callable[[Enrollment], str],
+        row: Callable[[Enrollment], ReportRow],
+        limit: int,
+        cursor: str | None,
+    ) -> Page[ReportRow]:
+        """A page of a report: the rows of the enrollments the reports show, a page of them at a time."""
+        page = keyset_page(enrollments, key, limit, cursor, keep=self._enrollment_shown())
+        return Page([row(enrollment) for enrollment in page.items], page.next_cursor)
 
     def _shown(self, completion: Completion | None) -> Completion | None:
         return completion_in_reports(completion, self._clock(), self._report_lag)
