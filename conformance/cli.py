@@ -6,6 +6,7 @@ Exit status: 0 the target conforms; 1 a check failed; 2 a usage, profile or conn
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import sys
 from collections.abc import Sequence
@@ -31,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="rise-conformance",
         description="How far a server is from the Rise API contract, in shape and behaviour.",
     )
+    version = importlib.metadata.version("rise-contract")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version}")
     commands = parser.add_subparsers(dest="command", required=True)
     run_cmd = commands.add_parser("run", help="run the conformance suite against a target")
     target = run_cmd.add_mutually_exclusive_group(required=True)
@@ -78,12 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     api_key = args.api_key or os.environ.get(KEY_ENV) or (DEFAULT_API_KEY if args.mock else None)
     if not api_key:
         return _usage(f"no API key: pass --api-key KEY or set {KEY_ENV}")
-    try:
-        args.report_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        return _usage(
-            f"cannot use --report-dir {args.report_dir} ({error.strerror}): name a folder you can write"
-        )
+    unusable = _unwritable(args.report_dir)
+    if unusable:
+        return _usage(f"cannot use --report-dir {args.report_dir} ({unusable}): name a folder you can write")
     try:
         profile = load_profile(args.profile)
         # --mock serves the mock with whichever key the run uses, so RISE_API_KEY may stay set.
@@ -99,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             report = run(settings, ConsoleView(_write, live=live, secret=api_key))
     except (ConformanceError, MockError) as error:
         return _usage(f"{type(error).__name__}: {error}".replace(api_key, "***"))
+    # Made only now, so that a usage or connection problem leaves no empty report folder behind.
+    args.report_dir.mkdir(parents=True, exist_ok=True)
     junit = write_junit(report, args.report_dir / "junit.xml")
     markdown = write_markdown(report, args.report_dir / "report.md")
     _write(f"Reports: {markdown}, {junit}\n")
@@ -111,6 +113,18 @@ def _serve_mock(api_key: str) -> AbstractContextManager[str]:
     from mock_server.serving import serving
 
     return serving(create_app(api_keys=[api_key]))
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why `folder` could not receive the reports, or None; checked without creating anything."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable"
+    return None
 
 
 def _write(text: str) -> None:
