@@ -21,6 +21,9 @@ from conformance.profile import load_profile
 from conformance.reporting.console import ConsoleView
 from conformance.reporting.junit import write_junit
 from conformance.reporting.markdown import write_markdown
+from conformance.schemathesis.phase import HOOKS_MODULE
+from conformance.schemathesis.standalone import write_standalone_config
+from mock_server.model.contract import CONTRACT_PATH
 from mock_server.model.errors import MockError
 from mock_server.model.seed import DEFAULT_API_KEY
 
@@ -72,12 +75,28 @@ def build_parser() -> argparse.ArgumentParser:
         default=PARTS,
         help=f"comma-separated parts to run (default {','.join(PARTS)})",
     )
+    config_cmd = commands.add_parser(
+        "schemathesis-config",
+        help="write a schemathesis.toml for plain `schemathesis run` with this project's hooks",
+        description="Write DIR/schemathesis.toml: it loads this project's Schemathesis hooks from the "
+        "installed package, so `schemathesis run CONTRACT` works from DIR; the command prints the contract's "
+        "path.",
+    )
+    config_cmd.add_argument(
+        "dir", nargs="?", type=Path, default=Path("."), help="where to write it (default .)"
+    )
+    config_cmd.add_argument(
+        "--base-url", help="the target, written as base-url (else pass --url when running)"
+    )
+    config_cmd.add_argument("--force", action="store_true", help="replace an existing schemathesis.toml")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     args = build_parser().parse_args(argv)
+    if args.command == "schemathesis-config":
+        return _schemathesis_config(args)
     api_key = args.api_key or os.environ.get(KEY_ENV) or (DEFAULT_API_KEY if args.mock else None)
     if not api_key:
         return _usage(f"no API key: pass --api-key KEY or set {KEY_ENV}")
@@ -105,6 +124,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     markdown = write_markdown(report, args.report_dir / "report.md")
     _write(f"Reports: {markdown}, {junit}\n")
     return EXIT_CONFORMS if report.conforms else EXIT_FAILED
+
+
+def _schemathesis_config(args: argparse.Namespace) -> int:
+    try:
+        path = write_standalone_config(args.dir, base_url=args.base_url, force=args.force)
+    except ConformanceError as error:
+        return _usage(str(error))
+    url = "" if args.base_url else " --url URL"
+    _write(
+        f"Wrote {path} (hooks: {HOOKS_MODULE}). From {args.dir}, with ${KEY_ENV} set:\n"
+        f"  schemathesis run {CONTRACT_PATH}{url}\n"
+    )
+    return EXIT_CONFORMS
 
 
 def _serve_mock(api_key: str) -> AbstractContextManager[str]:
