@@ -14,6 +14,7 @@ from typing import Any
 import uvicorn
 
 from mock_server.http.app import DEFAULT_API_KEY, create_app, open_backend
+from mock_server.model.contract import CLIENT_CONFIG_PATH, CONTRACT_PATH
 from mock_server.model.errors import SeedError
 from mock_server.model.tenant import Tenant
 
@@ -66,6 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--validate-responses",
         action="store_true",
         help="check every response against openapi.yaml too (slower; a mismatch is a 500)",
+    )
+    contract = commands.add_parser(
+        "contract",
+        help="print the path of the installed contract (openapi.yaml), e.g. for schemathesis or a generator",
+    )
+    contract.add_argument(
+        "--client-config",
+        action="store_true",
+        help="print the path of the shipped openapi-python-client config instead",
     )
     return parser
 
@@ -194,6 +204,9 @@ def serve(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "contract":
+        print(CLIENT_CONFIG_PATH if args.client_config else CONTRACT_PATH)
+        return 0
     return serve(args)
 
 
