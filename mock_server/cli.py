@@ -6,6 +6,7 @@ import argparse
 import importlib.metadata
 import json
 import os
+import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -187,6 +188,8 @@ def serve(args: argparse.Namespace) -> int:
         ),
         flush=True,
     )
+    # SIGTERM (`docker stop`, a CI job ending) stops it as Ctrl-C does: cleanly, with exit status 0.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     if args.workers > 1:
         os.environ[_WORKER_CONFIG] = json.dumps(options)
         target: Any = "mock_server.cli:worker_app"

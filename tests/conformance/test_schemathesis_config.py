@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 from conformance_servers import DropsWrite, mock_app
+from installed_package import installed_env
 
 from conformance.cli import main
 from conformance.profile import load_profile
 from conformance.schemathesis.hooks import positive_case_edits
 from mock_server.http.app import create_app
-from mock_server.model.contract import CONTRACT_PATH
 from mock_server.serving import serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,23 +53,30 @@ def test_positive_case_edits_points_at_profile_and_orders_dates() -> None:
     assert body == {"startedAt": "2023-05-02T23:00:00Z", "completedAt": "2023-05-03"}
 
 
-def test_schemathesis_config_command_writes_a_config_that_works_outside_the_repository(
-    tmp_path: Path, capsys
+def test_schemathesis_config_from_the_installed_package_works_outside_the_repository(
+    installed_package: Path, tmp_path: Path
 ) -> None:
     """The failures it prevents: without the hooks, `cursor=0` is answered 400 and a stateful case sends
     completedAt before startedAt."""
     folder = tmp_path / "elsewhere"
-    assert main(["schemathesis-config", str(folder)]) == 0
-    out = capsys.readouterr().out
-    assert f"schemathesis run {CONTRACT_PATH} --url URL" in out
-    config = (folder / "schemathesis.toml").read_text(encoding="utf-8")
-    assert 'hooks = "conformance.schemathesis.hooks"' in config and str(CONTRACT_PATH) in config
-    env = dict(
-        os.environ, RISE_REPORT_TIMEOUT="0.5", RISE_CONFORMANCE_PROFILE="", RISE_API_KEY="rise-mock-key"
+    env = installed_env(
+        installed_package,
+        RISE_REPORT_TIMEOUT="0.5",
+        RISE_CONFORMANCE_PROFILE="",
+        RISE_API_KEY="rise-mock-key",
     )
+    written = subprocess.run(
+        [sys.executable, "-m", "conformance.cli", "schemathesis-config", str(folder)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert written.returncode == 0, written.stderr
+    contract = installed_package / "mock_server" / "openapi.yaml"
+    assert f"schemathesis run {contract} --url URL" in written.stdout
+    config = (folder / "schemathesis.toml").read_text(encoding="utf-8")
+    assert 'hooks = "conformance.schemathesis.hooks"' in config and str(contract) in config
     with serving(create_app()) as url:
         done = subprocess.run(
-            [sys.executable, "-m", "schemathesis.cli", "--no-color", "run", str(CONTRACT_PATH), "--url", url,
+            [sys.executable, "-m", "schemathesis.cli", "--no-color", "run", str(contract), "--url", url,
              "--seed", "3", "--max-examples", "8"],
             cwd=folder, env=env, capture_output=True, text=True, timeout=180, check=False,
         )  # fmt: skip
