@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+BUILD_SOURCES = ("pyproject.toml", "README.md", "openapi.yaml", "mock_server", "conformance")
+"""What the wheel is built from, as the Dockerfile's build stage copies it (tests/test_container.py checks
+that the two lists agree)."""
+
 
 def installed_env(target: Path, **extra: str) -> dict[str, str]:
     """The environment of a process that imports rise-contract from `target` rather than this checkout."""

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from installed_package import BUILD_SOURCES
 
 from mock_server.serving import free_port
 
@@ -62,6 +63,13 @@ def test_dockerfile_runs_rise_mock_slim_as_a_non_root_user_with_a_health_check()
     assert dict(stage)["ENTRYPOINT"] == '["rise-mock-entrypoint"]'
     assert "rise-mock-healthcheck" in dict(stage)["HEALTHCHECK"]
     assert "RISE_MOCK_HOST=0.0.0.0" in dict(stage)["ENV"]
+
+
+def test_dockerfile_builds_from_the_files_the_wheel_test_builds_from() -> None:
+    instructions = _instructions()
+    first_stage = instructions[: [name for name, _ in instructions].index("FROM", 1)]
+    copied = [source for name, args in first_stage if name == "COPY" for source in args.split()[:-1]]
+    assert sorted(copied) == sorted(BUILD_SOURCES)
 
 
 def test_dockerfile_copies_only_what_exists_and_is_not_docker_ignored() -> None:
