@@ -1,7 +1,7 @@
 """pytest fixtures for testing an importer against rise-mock: a mock on loopback for the whole session,
 back to the session's seed before each test.
 
-    def test_importer_sends_each_completion_once(rise_mock, tmp_path):
+    def test_importer_sends_each_completion_once(rise_mock, tmp_path):  # run_import: your importer
         csv = tmp_path / "completions.csv"
         csv.write_text("course_id,user_id,started_at,completed_at\\n"
                        "rise-quiz-101,user-ada,2023-05-02T09:00:00Z,2023-05-02T10:30:00Z\\n")

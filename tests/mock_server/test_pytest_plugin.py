@@ -102,17 +102,19 @@ def test_wait_for_report_returns_the_row_once_the_reports_show_the_import(rise_m
 @pytest.mark.rise_mock(report_lag=0.4)
 def test_wait_for_report_waits_out_the_report_lag(rise_mock: RiseMock) -> None:
     _import(rise_mock)
-    (row,) = [r for r in rise_mock.report_rows() if (r.course_id, r.user_id) == ("rise-quiz-101", "user-ada")]
-    assert row.in_reports is False
-    learners = httpx.get(rise_mock.url + "/reports/courses/rise-quiz-101", headers=rise_mock.headers).json()
-    assert "user-ada" not in [learner["userId"] for learner in learners["learners"]]
     shown = rise_mock.wait_for_report("rise-quiz-101", "user-ada", timeout=5)
     assert shown.in_reports and shown.completed_at == datetime.fromisoformat("2023-05-03T00:00:00+00:00")
+    learners = httpx.get(rise_mock.url + "/reports/courses/rise-quiz-101", headers=rise_mock.headers).json()
+    assert "user-ada" in [learner["userId"] for learner in learners["learners"]]
 
 
 @pytest.mark.rise_mock(report_lag=300)
 def test_wait_for_report_times_out_saying_what_the_reports_show(rise_mock: RiseMock) -> None:
     _import(rise_mock)
+    (row,) = [r for r in rise_mock.report_rows() if (r.course_id, r.user_id) == ("rise-quiz-101", "user-ada")]
+    assert row.in_reports is False and row.status == "Complete"
+    learners = httpx.get(rise_mock.url + "/reports/courses/rise-quiz-101", headers=rise_mock.headers).json()
+    assert "user-ada" not in [learner["userId"] for learner in learners["learners"]]
     with pytest.raises(ReportTimeout, match=r"in reports: False"):
         rise_mock.wait_for_report("rise-quiz-101", "user-ada", timeout=0.2)
 
