@@ -72,6 +72,11 @@ def test_dockerfile_builds_from_the_files_the_wheel_test_builds_from() -> None:
     assert sorted(copied) == sorted(BUILD_SOURCES)
 
 
+def test_entrypoint_and_health_check_are_executable_as_the_image_runs_them() -> None:
+    for script in (ENTRYPOINT, HEALTHCHECK):
+        assert os.access(script, os.X_OK), f"{script} lost its executable bit (git update-index --chmod=+x)"
+
+
 def test_dockerfile_copies_only_what_exists_and_is_not_docker_ignored() -> None:
     ignored = {
         line.strip()
