@@ -104,6 +104,9 @@ def create_app(
     app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, keep=_BROWSABLE)
     app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING)
     app.add_middleware(VersionCheckMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
+    # The contract makes the version header required, so handler answers carry it before response
+    # validation looks at them; the outermost stamp covers error answers, which skip that validation.
+    app.add_middleware(VersionHeaderMiddleware, position=MiddlewarePosition.BEFORE_CONTEXT)
     app.add_error_handler(RiseError, handle_rise_error)
     app.add_error_handler(ProblemException, handle_http_exception)
     app.add_error_handler(HTTPException, handle_http_exception)

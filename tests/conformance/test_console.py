@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conformance.engine.runner import PartStarted, Progress
+from conformance.engine.events import PartStarted, Progress
+from conformance.engine.results import Part
 from conformance.reporting.console import ConsoleView
 
 SCHEMATHESIS_LINES = [
@@ -17,7 +18,7 @@ SCHEMATHESIS_LINES = [
 def _written(live: bool) -> str:
     out: list[str] = []
     view = ConsoleView(out.append, live=live, secret=None)
-    view(PartStarted(part="schema", total=1))
+    view(PartStarted(part=Part.SCHEMA, total=1))
     for line in SCHEMATHESIS_LINES:
         view(Progress(text=line))
     return "".join(out)
