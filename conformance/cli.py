@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
-from conformance.engine.client import parse_rate
+from conformance.engine.client import mask, parse_rate
 from conformance.engine.runner import DEFAULT_MAX_EXAMPLES, DEFAULT_REPORT_TIMEOUT, PARTS, RunSettings, run
 from conformance.environment import KEY_ENV
 from conformance.errors import ConformanceError
@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             live = sys.stdout.isatty()
             report = run(settings, ConsoleView(_write, live=live, secret=api_key))
     except (ConformanceError, MockError) as error:
-        return _usage(f"{type(error).__name__}: {error}".replace(api_key, "***"))
+        return _usage(mask(f"{type(error).__name__}: {error}", api_key))
     junit = write_junit(report, args.report_dir / "junit.xml")
     markdown = write_markdown(report, args.report_dir / "report.md")
     _write(f"Reports: {markdown}, {junit}\n")
