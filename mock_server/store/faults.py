@@ -128,7 +128,8 @@ def fault_from_json(document: dict[str, Any]) -> Fault:
             raise RiseError(
                 "invalid_request",
                 f"a {network!r} fault sends no answer of its own, so it takes no {' or '.join(extra)}: "
-                "leave them out, or add a separate fault for a status answer.",
+                f"leave {'it' if len(extra) == 1 else 'them'} out, or add a separate fault for a status "
+                "answer.",
             )
     return Fault(
         path=document.get("path", "*"),

@@ -212,6 +212,10 @@ class SQLiteStore:
                 },
             )
 
+    def holds_tenant(self) -> bool:
+        """Whether the file already holds a tenant (it has a seed), without reading it."""
+        return bool(self._db.rows("SELECT 1 FROM seed WHERE id = 1"))
+
     def seed(self) -> TenantState | None:
         rows = self._db.rows("SELECT document FROM seed WHERE id = 1")
         return state_from_document(json.loads(rows[0]["document"])) if rows else None
