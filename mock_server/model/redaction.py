@@ -24,8 +24,7 @@ MASK = "***"
 _JOINERS = ".-"
 """Characters that join the word characters on either side of them into one word."""
 _SHOWN_EDGE = 3
-_SHOWN_FROM = 12
-"""Keys this long or longer are shown as their first and last three characters; shorter ones not at all."""
+"""At most this many characters of a key are shown at each end, and never more than a quarter of it."""
 
 
 def _is_word(char: str) -> bool:
@@ -130,8 +129,7 @@ def redact(text: str, secret: str | None) -> str:
 
 
 def shown_key(key: str) -> str:
-    """How a key is named where it must be named (a banner): `s3c…123`, or `***` when it is too short to
-    show any of it."""
-    if len(key) < _SHOWN_FROM:
-        return MASK
-    return f"{key[:_SHOWN_EDGE]}…{key[-_SHOWN_EDGE:]}"
+    """How a key is named where it must be named (a banner): `s3c…123`, enough to tell keys apart with at
+    least half of it hidden (`s3…23` for a 9-character key), or `***` when it is too short for that."""
+    edge = min(_SHOWN_EDGE, len(key) // 4)
+    return f"{key[:edge]}…{key[-edge:]}" if edge else MASK

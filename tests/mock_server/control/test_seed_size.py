@@ -80,12 +80,12 @@ def test_state_round_trips_a_tenant_of_100000_completions(make_client) -> None:
     _round_trip(client, tenant_document(courses=100, users=1000))
 
 
-def test_state_round_trips_a_tenant_of_20000_completions_on_sqlite(make_client, tmp_path) -> None:
+def test_state_round_trips_a_tenant_of_10000_completions_on_sqlite(make_client, tmp_path) -> None:
     client = make_client(validate_responses=False, database=tmp_path / "tenant.sqlite3")
-    document = tenant_document(courses=20, users=1000)
+    document = tenant_document(courses=10, users=1000)
     _round_trip(client, document)
     client.post("/__mock/reset")  # reset goes back to the big seed, read back from the file
-    assert len(client.get("/__mock/state").json()["completions"]) == 20000
+    assert len(client.get("/__mock/state").json()["completions"]) == 10000
 
 
 def test_a_seed_over_the_control_limit_is_413_before_it_is_read_and_changes_nothing() -> None:

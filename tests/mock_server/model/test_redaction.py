@@ -83,7 +83,8 @@ def test_redactor_without_keys_changes_nothing() -> None:
     assert redact("Bearer x", None) == "Bearer x"
 
 
-def test_shown_key_keeps_three_characters_at_each_end_of_a_long_key_and_hides_a_short_one() -> None:
+def test_shown_key_keeps_at_most_three_characters_at_each_end_and_hides_at_least_half() -> None:
     assert shown_key(KEY) == "s3c…123"
-    assert shown_key("short-key") == MASK
-    assert shown_key("1") == MASK
+    assert shown_key("s3cret123") == "s3…23"
+    assert shown_key("abcd") == "a…d"
+    assert shown_key("abc") == MASK and shown_key("1") == MASK
