@@ -18,6 +18,9 @@ from mock_server.model.redaction import Redactor
 from mock_server.store.journal import Disconnect, Journal
 
 _KEPT_CHARACTERS = 4096
+_ANYWHERE_FROM = 8
+"""Keys this long are hidden even inside a longer word (`KEY_x`); shorter ones only whole, so that the key
+`1` leaves `limit=10` readable."""
 _DISCONNECTED = "rise_mock.disconnected"
 """Scope key under which inner middleware (a network fault) says it ended the connection."""
 
@@ -92,7 +95,7 @@ class JournalMiddleware:
         self.app = app
         self.journal = journal
         self.skip_prefixes = skip_prefixes
-        self.redactor = Redactor(secrets)
+        self.redactor = Redactor(secrets, anywhere_from=_ANYWHERE_FROM)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.skip_prefixes):

@@ -8,7 +8,8 @@ Only whole occurrences count. A key is text bounded by characters that cannot co
 key `1` is hidden in `Bearer 1` and `/courses/1`, but `127.0.0.1` and `(401)` stay as they are; a dot or a
 hyphen between two word characters (`127.0.0.1`, `rise-mock-key`) joins them into one word. A key is
 also found in the forms requests and reports carry it in: percent-encoded (query strings, form bodies),
-JSON-escaped and XML-escaped.
+JSON-escaped and XML-escaped. What keeps records (the journal) also hides a key of eight characters or
+more inside a longer word (`KEY_x`), where it cannot be an ordinary word.
 """
 
 from __future__ import annotations
@@ -89,20 +90,29 @@ def _forms(secret: str) -> set[str]:
 
 
 class Redactor:
-    """Hides a fixed set of keys in text and in JSON values (strings and object keys alike)."""
+    """Hides a fixed set of keys in text and in JSON values (strings and object keys alike).
 
-    def __init__(self, secrets: Iterable[str | None]) -> None:
-        forms = set().union(*(_forms(secret) for secret in secrets if secret))
+    `anywhere_from`: keys at least this long are hidden wherever they appear, inside a longer word too
+    (what keeps records, such as the journal, wants: such a key is no ordinary word); shorter keys, and
+    every key without it, only as whole occurrences."""
+
+    def __init__(self, secrets: Iterable[str | None], *, anywhere_from: int | None = None) -> None:
+        forms: dict[str, bool] = {}
+        for secret in secrets:
+            if secret:
+                anywhere = anywhere_from is not None and len(secret) >= anywhere_from
+                for form in _forms(secret):
+                    forms[form] = forms.get(form, False) or anywhere
         # Longest first, so that a key containing another key is hidden whole.
-        self._forms = sorted(forms, key=len, reverse=True)
+        self._forms = sorted(forms.items(), key=lambda item: len(item[0]), reverse=True)
 
     def __bool__(self) -> bool:
         return bool(self._forms)
 
     def text(self, text: str) -> str:
-        for form in self._forms:
+        for form, anywhere in self._forms:
             if form in text:
-                text = _hide(text, form)
+                text = text.replace(form, MASK) if anywhere else _hide(text, form)
         return text
 
     def value(self, value: Any) -> Any:

@@ -78,6 +78,7 @@ def _send_keys_everywhere(client) -> None:
     client.get("/courses", params={"token": f"{ADMIN}+x", "admin": ADMIN}, headers=auth)
     client.post(IMPORT, content=f"key={SECRET}&admin={ADMIN}", headers={**auth, "Content-Type": "text/plain"})
     client.get(f"/courses/{SECRET}", headers={**auth, "Rise-API-Version": SECRET})
+    client.get("/users", params={"email": f"x{SECRET}_{ADMIN}y"}, headers=auth)
 
 
 def test_journal_redacts_every_configured_key_in_query_body_path_and_headers(make_client):
@@ -86,7 +87,7 @@ def test_journal_redacts_every_configured_key_in_query_body_path_and_headers(mak
     journal = client.get("/__mock/journal", headers={"Authorization": f"Bearer {ADMIN}"}).text
     assert SECRET not in journal and ADMIN not in journal
     assert "s3cret" not in journal and "admin-key" not in journal  # no fragment either
-    first, second, text, path = client.get(
+    first, second, text, path, glued = client.get(
         "/__mock/journal", headers={"Authorization": f"Bearer {ADMIN}"}
     ).json()["entries"]
     assert first["query"] == "api_key=***"
@@ -95,6 +96,7 @@ def test_journal_redacts_every_configured_key_in_query_body_path_and_headers(mak
     assert second["query"] == "token=***%2Bx&admin=***"
     assert text["body"] == "key=***&admin=***"
     assert (path["path"], path["apiVersion"]) == ("/courses/***", "***")
+    assert glued["query"] == "email=x***_***y"  # keys this long are hidden inside other words too
 
 
 def test_sqlite_file_never_holds_a_configured_key(make_client, tmp_path):
@@ -103,7 +105,7 @@ def test_sqlite_file_never_holds_a_configured_key(make_client, tmp_path):
     _send_keys_everywhere(client)
     assert (
         len(client.get("/__mock/journal", headers={"Authorization": f"Bearer {ADMIN}"}).json()["entries"])
-        == 4
+        == 5
     )
     files = list(tmp_path.iterdir())
     assert database in files

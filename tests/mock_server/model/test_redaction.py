@@ -88,3 +88,9 @@ def test_shown_key_keeps_at_most_three_characters_at_each_end_and_hides_at_least
     assert shown_key("s3cret123") == "s3…23"
     assert shown_key("abcd") == "a…d"
     assert shown_key("abc") == MASK and shown_key("1") == MASK
+
+
+def test_redactor_can_hide_long_keys_inside_other_words_and_short_ones_whole_only() -> None:
+    redactor = Redactor([KEY, "1"], anywhere_from=8)
+    assert redactor.text(f"token={KEY}_x&limit=10&n=1") == "token=***_x&limit=10&n=***"
+    assert Redactor([KEY]).text(f"token={KEY}_x") == f"token={KEY}_x"
