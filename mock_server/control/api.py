@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from mock_server.model.dates import format_datetime
+from mock_server.http.representations import date_json, report_row_values
 from mock_server.model.errors import RiseError, SeedError
 from mock_server.model.reports import RowInReports
 from mock_server.model.seed import state_from_document, state_to_document
@@ -81,24 +81,9 @@ class ControlApi:
         return Response(status_code=204)
 
 
-def _date(value: Any) -> str | None:
-    return None if value is None else format_datetime(value)
-
-
 def _tracked_row_json(tracked: RowInReports) -> dict[str, Any]:
-    row = tracked.row
     return {
-        "courseId": row.course.id,
-        "courseTitle": row.course.title,
-        "userId": row.user.id,
-        "email": row.user.email,
-        "status": row.status.value,
-        "enrolledAt": _date(row.enrolled_at),
-        "startedAt": _date(row.started_at),
-        "completedAt": _date(row.completed_at),
-        "duration": row.duration,
-        "quizScorePercent": row.quiz_score_percent,
-        "isQuizPassed": row.quiz_passed,
+        **report_row_values(tracked.row),
         "inReports": tracked.shown,
-        "shownFrom": _date(tracked.shown_from),
+        "shownFrom": date_json(tracked.shown_from),
     }
