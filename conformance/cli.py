@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
+import httpx
+
 from conformance.engine.client import parse_rate
 from conformance.engine.runner import DEFAULT_MAX_EXAMPLES, DEFAULT_REPORT_TIMEOUT, PARTS, RunSettings, run
 from conformance.environment import KEY_ENV
@@ -72,8 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit status."""
+def main(argv: Sequence[str] | None = None, *, transport: httpx.BaseTransport | None = None) -> int:
+    """Entry point of the console script; returns the exit status.
+
+    `transport` (for tests and embedding) carries the in-process parts' requests instead of the network;
+    `--base-url` then only names the target in URLs and output.
+    """
     args = build_parser().parse_args(argv)
     api_key = args.api_key or os.environ.get(KEY_ENV) or (DEFAULT_API_KEY if args.mock else None)
     if not api_key:
@@ -93,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 base_url=base_url, api_key=api_key, profile=profile, max_examples=args.max_examples,
                 report_timeout=args.report_timeout, rate=args.rate_limit, seed=args.seed,
                 dry_run=args.dry_run,
-                parts=args.parts,
+                parts=args.parts, transport=transport,
             )  # fmt: skip
             live = sys.stdout.isatty()
             report = run(settings, ConsoleView(_write, live=live, secret=api_key))

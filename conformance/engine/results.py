@@ -21,9 +21,11 @@ class Outcome(StrEnum):
 class Kind(StrEnum):
     """Which part of a run a result comes from."""
 
+    BEHAVIOUR = "behaviour"
     SEMANTIC = "semantic"
-    SCHEMA = "schema"
     OBSERVED = "observed"
+    PROTOCOL = "protocol"
+    SCHEMA = "schema"
 
 
 class CheckFailed(Exception):

@@ -8,7 +8,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import httpx
+
+from conformance.checks.behaviour import BEHAVIOUR_CHECKS
 from conformance.checks.observed import QUESTIONS, Answer
+from conformance.checks.outside import OutsideProfile
+from conformance.checks.protocol import protocol_checks
 from conformance.checks.semantic import SEMANTIC_CHECKS
 from conformance.engine.client import Exchange, RiseClient, is_loopback
 from conformance.engine.context import CheckContext, DryRun, segment
@@ -29,7 +34,7 @@ DEFAULT_RATE = 2.0
 DEFAULT_REPORT_TIMEOUT = 300.0
 """Rise documents that reports can take up to 5 minutes to show an import."""
 DEFAULT_MAX_EXAMPLES = 25
-PARTS = ("semantic", "observed", "schema")
+PARTS = ("behaviour", "semantic", "observed", "protocol", "schema")
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class RunSettings:
     seed: int | None = None
     dry_run: bool = False
     parts: tuple[str, ...] = PARTS
+    transport: httpx.BaseTransport | None = None
+    """Requests of the in-process parts go here instead of to `base_url` (the schema phase needs a server)."""
 
     @property
     def effective_rate(self) -> float | None:
@@ -121,17 +128,28 @@ def run(settings: RunSettings, emit: Listener) -> RunReport:
     report = RunReport(settings, seed)
     started = time.monotonic()
     emit(RunStarted(settings, seed))
-    with RiseClient(settings.base_url, settings.api_key, rate=settings.effective_rate) as client:
+    with RiseClient(
+        settings.base_url, settings.api_key, rate=settings.effective_rate, transport=settings.transport
+    ) as client:
         preflight(client, settings.profile)
         ctx = CheckContext(
             client, settings.profile, settings.report_timeout, settings.dry_run, random.Random(seed)
         )
+        # Read before any write, so that the protocol part can show the run left these users alone.
+        watch = OutsideProfile.take(ctx) if "protocol" in settings.parts else None
+        if "behaviour" in settings.parts:
+            _run_part(
+                "behaviour", [(c.name, c.description, c.run) for c in BEHAVIOUR_CHECKS], ctx, report, emit
+            )
         if "semantic" in settings.parts:
             _run_part(
                 "semantic", [(c.name, c.description, c.run) for c in SEMANTIC_CHECKS], ctx, report, emit
             )
         if "observed" in settings.parts:
             _run_part("observed", [(q.name, q.description, q.ask) for q in QUESTIONS], ctx, report, emit)
+        if "protocol" in settings.parts:
+            checks = protocol_checks(watch)
+            _run_part("protocol", [(c.name, c.description, c.run) for c in checks], ctx, report, emit)
     if "schema" in settings.parts:
         _schema_part(settings, seed, report, emit)
     report.seconds = time.monotonic() - started
@@ -169,7 +187,7 @@ def _run_part(
     emit: Listener,
 ) -> None:
     emit(PartStarted(part, len(checks)))
-    kind = Kind.SEMANTIC if part == "semantic" else Kind.OBSERVED
+    kind = Kind(part)
     for index, (name, description, function) in enumerate(checks, 1):
         emit(CheckStarted(name, index, len(checks)))
         result = _judge(name, kind, description, function, ctx)
@@ -192,7 +210,10 @@ def _judge(
     try:
         found = function(ctx)
     except CheckFailed as failure:
-        evidence = f"expected {failure.expected}; observed {failure.observed}"
+        rule = getattr(failure, "rule", None)
+        evidence = (
+            f"breaks {rule}: " if rule else ""
+        ) + f"expected {failure.expected}; observed {failure.observed}"
         return result(
             Outcome.FAILED, evidence, failure.exchanges or ctx.client.exchanges[first_exchange:][-3:]
         )

@@ -10,6 +10,8 @@ from conformance.engine.results import CheckResult, Kind, Outcome
 from conformance.engine.runner import RunReport
 
 _TITLES = {
+    Kind.BEHAVIOUR: "Behaviour: what the operations do, seen through the reads",
+    Kind.PROTOCOL: "Protocol promises, tried on purpose",
     Kind.SEMANTIC: "Semantic checks (one documented rule each)",
     Kind.OBSERVED: "Observed: the open questions of the API reference, section 3",
     Kind.SCHEMA: "Schema checks (Schemathesis)",
