@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from conformance.checks.expect import expect_accepted, shows_dates
 from conformance.checks.pairs import (
     barrier,
     dated_near,
@@ -20,7 +21,7 @@ from conformance.checks.pairs import (
 )
 from conformance.checks.promises import Probe, RuleBroken, answer, promise, send
 from conformance.engine.client import Exchange
-from conformance.engine.context import CheckContext, Pair, Row, segment
+from conformance.engine.context import CheckContext, Pair, Row, import_write, segment
 from conformance.engine.results import Skip
 
 NO_COMPLETION = ("startedAt", "completedAt", "duration", "quizScorePercent", "isQuizPassed")
@@ -30,9 +31,10 @@ def enrollment_path(course: str, user: str) -> str:
     return f"/courses/{segment(course)}/users/{segment(user)}"
 
 
-def _enroll(ctx: CheckContext, pair: Pair) -> Exchange:
+def _enroll(ctx: CheckContext, pair: Pair, *, new: bool = True) -> Exchange:
+    """PUT for the pair; a `new` enrollment is noted as made by this run, with when."""
     [sent] = send(ctx, [Probe("PUT", enrollment_path(*pair))])
-    if sent.status == 204:
+    if sent.status == 204 and new:
         ctx.enrolled_by_run.setdefault(pair, time.monotonic())
     return sent
 
@@ -54,7 +56,8 @@ def _expect_204(exchange: Exchange, rule: str, pair: Pair) -> None:
 def enrolling_lists_the_pair(ctx: CheckContext) -> str:
     """PUT enrolls a user who was not enrolled: 204, then both reports list the pair, Not Started, dated
     at the request, with no completion, and the same row in each."""
-    pair = unenrolled_pair(ctx, learner_listing(ctx), ctx.profile.published_courses)
+    profile = ctx.profile
+    pair = unenrolled_pair(ctx, learner_listing(ctx), (profile.third_party, profile.no_quiz, profile.quiz))
     if pair is None:
         raise Skip(
             "no unenrolled pair left: every profile user is enrolled in every published profile course"
@@ -118,41 +121,44 @@ def _expect_not_started(
 
 @promise("enroll.keeps-existing")
 def enrolling_again_keeps_the_enrollment(ctx: CheckContext) -> str:
-    """PUT for a pair already enrolled keeps the enrollment as it is: its date, its status, its completion."""
-    listing = learner_listing(ctx)
-    pairs = enrolled_pairs(ctx, listing)
+    """PUT for a pair already enrolled, with a completion, keeps the enrollment as it is: its date, its
+    status and its completion, in both reports."""
+    pairs = enrolled_pairs(ctx, learner_listing(ctx))
     if not pairs:
         raise Skip("no enrolled pair: no profile user is enrolled in a published profile course")
-    completed = [p for p in pairs if listing[p].get("status") == "Complete"]
-    chosen = list(dict.fromkeys([*[p for p in pairs if not is_fresh(ctx, p)][:1], *completed[:1]]))
-    chosen = chosen or pairs[:1]
-    befores = {pair: rows_of_pair(ctx, *pair)[:2] for pair in chosen}
-    sent = [_enroll(ctx, pair) for pair in chosen]
-    for exchange, pair in zip(sent, chosen, strict=True):
-        _expect_204(exchange, "enroll.keeps-existing", pair)
-    spare = [p for p in pairs if p not in chosen] + [
-        (c, u) for c in ctx.profile.published_courses for u in ctx.profile.users if (c, u) not in chosen
+    pair = next((p for p in pairs if not is_fresh(ctx, p)), pairs[0])
+    fresh = is_fresh(ctx, pair)  # before this check's own import, which the context notes as well
+    started, completed = ctx.fresh_dates()
+    [imported] = ctx.send_all([import_write(*pair, started, completed)])
+    expect_accepted(imported)
+    before, before_theirs, read, shown = wait_in_both(
+        ctx, *pair, lambda row: shows_dates(row, started, completed)
+    )
+    if not shown or before is None or before_theirs is None:
+        raise RuleBroken(
+            "import.shows-in-reports",
+            f"both reports to show the import into ({', '.join(pair)})",
+            "they did not",
+            [imported, *read],
+        )
+    sent = _enroll(ctx, pair, new=False)
+    _expect_204(sent, "enroll.keeps-existing", pair)
+    spare = [p for p in pairs if p != pair] + [
+        (c, u) for c in ctx.profile.published_courses for u in ctx.profile.users if (c, u) != pair
     ]
-    exchanges = sent + (barrier(ctx, spare[0]) if spare else [])
-    for pair in chosen:
-        mine, theirs, read = rows_of_pair(ctx, *pair)
-        fields = [
-            n
-            for n in ("enrolledAt", "status", "startedAt", "completedAt")
-            if not (n == "enrolledAt" and is_fresh(ctx, pair))
-        ]
-        old = befores[pair][0] or {}
-        changed = [n for n in fields if normal((mine or {}).get(n)) != normal(old.get(n))]
-        if mine is None or theirs is None or changed:
+    exchanges = [sent, *barrier(ctx, spare[0])]
+    mine, theirs, read = rows_of_pair(ctx, *pair)
+    fields = ["status", "startedAt", "completedAt"] + ([] if fresh else ["enrolledAt"])
+    for old, new in ((before, mine), (before_theirs, theirs)):
+        changed = [n for n in fields if new is None or normal(new.get(n)) != normal(old.get(n))]
+        if changed:
             raise RuleBroken(
                 "enroll.keeps-existing",
                 f"({', '.join(pair)}) as before the PUT: {', '.join(f'{n} {old.get(n)!r}' for n in fields)}",
-                "no row"
-                if mine is None or theirs is None
-                else f"changed {', '.join(f'{n} {mine.get(n)!r}' for n in changed)}",
+                "no row" if new is None else f"changed {', '.join(f'{n} {new.get(n)!r}' for n in changed)}",
                 exchanges + read,
             )
-    return f"PUT again for {', '.join(f'({c}, {u})' for c, u in chosen)}: HTTP 204, rows unchanged"
+    return f"PUT again for ({', '.join(pair)}), enrolled and complete: HTTP 204, its rows unchanged"
 
 
 @promise("enroll.unpublished-accepted")

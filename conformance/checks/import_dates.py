@@ -45,7 +45,7 @@ def date_cases(ctx: CheckContext) -> list[DateCase]:
     day = start.date()
     return [
         DateCase(
-            "offsets", spelled(start, 2), spelled(start + timedelta(hours=1, minutes=30), -3.5),
+            "offsets", spelled(start, 2), spelled(start + timedelta(days=1, hours=1, minutes=30), -3.5),
             "dates.forms", "dates.offset-honoured",
         ),
         DateCase(

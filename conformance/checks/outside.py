@@ -1,14 +1,18 @@
 """Users outside the profile: the run never writes to them, so what the reports show of them must not
-change. `OutsideProfile` reads their rows (read-only) before the run writes and again at its end."""
+change. `OutsideProfile` reads their rows (read-only) before writes and again after them; the protocol
+part compares over the whole run, `writes_stay_in_the_profile` over one import and one enrollment."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.checks.pairs import view
+from conformance.checks.expect import expect_accepted, shows_dates
+from conformance.checks.pairs import enrolled_pairs, learner_listing, view, wait_in_both
+from conformance.checks.promises import Probe, RuleBroken, answer, promise, send
 from conformance.engine.client import Exchange
-from conformance.engine.context import CheckContext, segment
+from conformance.engine.context import CheckContext, import_write, segment
+from conformance.engine.results import Skip
 
 MAX_WATCHED = 10
 """Users outside the profile whose learner reports are read; a few are enough to see a stray write."""
@@ -71,3 +75,36 @@ def _rows(exchange: Exchange, key: str, by: str, only: set[str] | None) -> tuple
         return (exchange.status,)
     kept = [row for row in rows if isinstance(row, dict) and (only is None or row.get(by) in only)]
     return tuple(sorted(((str(row.get(by)), view(row)) for row in kept), key=lambda item: item[0]))
+
+
+@promise("import.stays-in-pair")
+def writes_stay_in_the_profile(ctx: CheckContext) -> str:
+    """An import and an enrollment for profile pairs change nothing of the users outside the profile."""
+    watch = OutsideProfile.take(ctx)
+    if not watch.users:
+        raise Skip("GET /users shows no user outside the profile")
+    pairs = enrolled_pairs(ctx, learner_listing(ctx)) or [(ctx.profile.no_quiz, ctx.profile.users[0])]
+    course, user = pairs[0]
+    started, completed = ctx.fresh_dates()
+    [enrolled] = send(ctx, [Probe("PUT", f"/courses/{segment(course)}/users/{segment(user)}")])
+    if enrolled.status != 204:
+        raise RuleBroken("enroll.creates", f"PUT ({course}, {user}): HTTP 204", answer(enrolled), [enrolled])
+    sent = [enrolled, *ctx.send_all([import_write(course, user, started, completed)])]
+    expect_accepted(sent[1])
+    _, _, exchanges, shown = wait_in_both(ctx, course, user, lambda row: shows_dates(row, started, completed))
+    if not shown:
+        raise RuleBroken(
+            "import.shows-in-reports",
+            f"both reports to show the import into ({course}, {user})",
+            "they did not",
+            sent + exchanges,
+        )
+    changed = watch.changes(ctx)
+    if changed:
+        raise RuleBroken(
+            "import.stays-in-pair",
+            f"an import into ({course}, {user}) to change nothing of {', '.join(watch.users)}",
+            f"changed: {', '.join(changed)}",
+            sent + watch.exchanges[-3:],
+        )
+    return f"import into ({course}, {user}): {len(watch.users)} users outside the profile unchanged"

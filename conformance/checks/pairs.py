@@ -62,10 +62,11 @@ def learner_listing(ctx: CheckContext, users: Sequence[str] | None = None) -> di
 
 
 def unenrolled_pair(ctx: CheckContext, listing: dict[Pair, Row], courses: Sequence[str]) -> Pair | None:
-    """A pair of `courses` and profile users that no learner report lists, chosen by the run's seed."""
-    pairs = [(course, user) for course in courses for user in ctx.profile.users]
-    ctx.rng.shuffle(pairs)
-    return next((pair for pair in pairs if pair not in listing), None)
+    """A pair that no learner report lists: of the first of `courses` that has one, with a user chosen
+    by the run's seed."""
+    users = list(ctx.profile.users)
+    ctx.rng.shuffle(users)
+    return next(((c, u) for c in courses for u in users if (c, u) not in listing), None)
 
 
 def enrolled_pairs(ctx: CheckContext, listing: dict[Pair, Row]) -> list[Pair]:

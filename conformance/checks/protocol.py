@@ -68,7 +68,7 @@ class ProtocolRun:
         if self.pair is None:
             listing = learner_listing(ctx)
             courses = (ctx.profile.no_quiz, *ctx.profile.published_courses)
-            self.pair = unenrolled_pair(ctx, listing, courses[:1]) or unenrolled_pair(ctx, listing, courses)
+            self.pair = unenrolled_pair(ctx, listing, courses)
             self.pair = self.pair or (ctx.profile.no_quiz, ctx.profile.users[0])
             others = [p for p in enrolled_pairs(ctx, listing) if p != self.pair]
             spare = [(c, u) for c in ctx.profile.published_courses for u in ctx.profile.users]
@@ -327,7 +327,7 @@ class ProtocolPromises:
         write = self.run.refused_import(
             ctx,
             "an import with a wrong key and an unknown version",
-            "auth.before-version",
+            "auth.unauthorized",  # what the ledger holds it to: a refused key changes nothing
             headers=JSON + version,
             token=WRONG_KEY,
         )

@@ -209,6 +209,3 @@ def _fields(first: Row, second: Row, names: list[str]) -> str:
         f"{name} {first.get(name)!r}" + (f" / {second.get(name)!r}" if first is not second else "")
         for name in names
     )
-
-
-REPORT_CHECKS = (import_enrolls_at_the_import, report_rows_agree)

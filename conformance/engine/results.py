@@ -21,7 +21,9 @@ class Outcome(StrEnum):
 class Kind(StrEnum):
     """Which part of a run a result comes from."""
 
-    BEHAVIOUR = "behaviour"
+    ENROLLMENT = "enrollment"
+    REPORTS = "reports"
+    LISTS = "lists"
     SEMANTIC = "semantic"
     OBSERVED = "observed"
     PROTOCOL = "protocol"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from conformance.checks.behaviour import BEHAVIOUR_CHECKS
+from conformance.checks.behaviour import BEHAVIOUR_PARTS
 from conformance.checks.observed import QUESTIONS, Answer
 from conformance.checks.outside import OutsideProfile
 from conformance.checks.protocol import protocol_checks
@@ -34,7 +34,7 @@ DEFAULT_RATE = 2.0
 DEFAULT_REPORT_TIMEOUT = 300.0
 """Rise documents that reports can take up to 5 minutes to show an import."""
 DEFAULT_MAX_EXAMPLES = 25
-PARTS = ("behaviour", "semantic", "observed", "protocol", "schema")
+PARTS = ("enrollment", "reports", "lists", "semantic", "observed", "protocol", "schema")
 
 
 @dataclass(frozen=True)
@@ -137,10 +137,9 @@ def run(settings: RunSettings, emit: Listener) -> RunReport:
         )
         # Read before any write, so that the protocol part can show the run left these users alone.
         watch = OutsideProfile.take(ctx) if "protocol" in settings.parts else None
-        if "behaviour" in settings.parts:
-            _run_part(
-                "behaviour", [(c.name, c.description, c.run) for c in BEHAVIOUR_CHECKS], ctx, report, emit
-            )
+        for part, checks in BEHAVIOUR_PARTS.items():
+            if part in settings.parts:
+                _run_part(part, [(c.name, c.description, c.run) for c in checks], ctx, report, emit)
         if "semantic" in settings.parts:
             _run_part(
                 "semantic", [(c.name, c.description, c.run) for c in SEMANTIC_CHECKS], ctx, report, emit

@@ -10,7 +10,9 @@ from conformance.engine.results import CheckResult, Kind, Outcome
 from conformance.engine.runner import RunReport
 
 _TITLES = {
-    Kind.BEHAVIOUR: "Behaviour: what the operations do, seen through the reads",
+    Kind.ENROLLMENT: "Enrollment: PUT and its effect on the reports",
+    Kind.REPORTS: "Reports: what an import shows, date forms, rows that agree",
+    Kind.LISTS: "Lists: pages, limits, nextUrl, the email filter",
     Kind.PROTOCOL: "Protocol promises, tried on purpose",
     Kind.SEMANTIC: "Semantic checks (one documented rule each)",
     Kind.OBSERVED: "Observed: the open questions of the API reference, section 3",

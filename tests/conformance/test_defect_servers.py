@@ -1,0 +1,35 @@
+"""rise-conformance exits 1 on a server that breaks one promise of the contract, and names the rule it
+breaks in junit.xml and on the console. Each server runs only the part that judges it, in-process where
+that part allows it."""
+
+from __future__ import annotations
+
+import pytest
+from servers import dates, enrollment, lists, lookups, outside, protocol, reports
+from servers.base import Server
+
+MODULES = (reports, enrollment, dates, lists, protocol, lookups, outside)
+DEFECTS: dict[str, Server] = {
+    f"{module.__name__.removeprefix('servers.')}: {name}": server
+    for module in MODULES
+    for name, server in module.SERVERS.items()
+    if server.rule is not None
+}
+REPORT_TIMEOUT = "0.2"
+"""Long enough for the mock (no report lag) to show every write; a defect's failing waits end there."""
+
+
+@pytest.mark.parametrize("name", DEFECTS)
+def test_run_fails_naming_the_broken_rule(run_cli, name: str) -> None:
+    server = DEFECTS[name]
+    if server.part == "schema":
+        run = run_cli(server.build(), "--parts", "schema", "--max-examples", "10")
+    else:
+        run = run_cli(
+            server.build(), "--parts", server.part, "--report-timeout", REPORT_TIMEOUT, in_process=True
+        )
+    assert run.code == 1, run.out
+    if server.schema_check:
+        assert server.schema_check in run.failed, f"{name}: failed checks {sorted(run.failed)}"
+    assert server.rule in run.broken_rules, f"{name}: broken rules {sorted(run.broken_rules)}\n{run.out}"
+    assert run.console_names(server.rule), run.out
