@@ -15,7 +15,9 @@ from pathlib import Path
 import httpx
 
 from conformance.engine.client import parse_rate
-from conformance.engine.runner import DEFAULT_MAX_EXAMPLES, DEFAULT_REPORT_TIMEOUT, PARTS, RunSettings, run
+from conformance.engine.results import Part
+from conformance.engine.runner import run
+from conformance.engine.settings import DEFAULT_MAX_EXAMPLES, DEFAULT_REPORT_TIMEOUT, PARTS, RunSettings
 from conformance.environment import KEY_ENV
 from conformance.errors import ConformanceError
 from conformance.profile import load_profile
@@ -69,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--parts",
         type=_parts,
         default=PARTS,
-        help=f"comma-separated parts to run (default {','.join(PARTS)})",
+        help=f"comma-separated parts to run (default {','.join(p.value for p in PARTS)})",
     )
     return parser
 
@@ -150,12 +152,13 @@ def _rate(text: str) -> float:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _parts(text: str) -> tuple[str, ...]:
-    parts = tuple(part.strip() for part in text.split(",") if part.strip())
-    unknown = sorted(set(parts) - set(PARTS))
-    if unknown or not parts:
-        raise argparse.ArgumentTypeError(f"parts are {', '.join(PARTS)}; got {text!r}")
-    return parts
+def _parts(text: str) -> tuple[Part, ...]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    offered = {part.value: part for part in PARTS}
+    unknown = sorted(set(names) - set(offered))
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"parts are {', '.join(offered)}; got {text!r}")
+    return tuple(part for part in PARTS if part.value in names)
 
 
 if __name__ == "__main__":

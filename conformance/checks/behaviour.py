@@ -15,15 +15,16 @@ from conformance.checks.enrollment import ENROLLMENT_CHECKS
 from conformance.checks.import_dates import DATE_CHECKS
 from conformance.checks.lists import LIST_CHECKS
 from conformance.checks.outside import writes_stay_in_the_profile
-from conformance.checks.promises import Promise
+from conformance.checks.promises import as_check
 from conformance.checks.reports import import_enrolls_at_the_import, report_rows_agree
+from conformance.engine.results import Check, Part
 
-BEHAVIOUR_PARTS: dict[str, tuple[Promise, ...]] = {
-    "enrollment": tuple(Promise.of(f) for f in ENROLLMENT_CHECKS),
-    "reports": tuple(
-        Promise.of(f)
+BEHAVIOUR_PARTS: dict[Part, tuple[Check, ...]] = {
+    Part.ENROLLMENT: tuple(as_check(f, Part.ENROLLMENT) for f in ENROLLMENT_CHECKS),
+    Part.REPORTS: tuple(
+        as_check(f, Part.REPORTS)
         for f in (import_enrolls_at_the_import, *DATE_CHECKS, writes_stay_in_the_profile, report_rows_agree)
     ),
-    "lists": tuple(Promise.of(f) for f in LIST_CHECKS),
+    Part.LISTS: tuple(as_check(f, Part.LISTS) for f in LIST_CHECKS),
 }
 """In run order; within a part, the checks that need a pair nobody enrolled come first."""

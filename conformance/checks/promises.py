@@ -1,7 +1,7 @@
 """What the promise checks (the protocol and behaviour parts) share.
 
 - `promise(*rule_ids)` tags a check function with the `x-rules` IDs of `openapi.yaml` it tests, and
-  `Promise` is such a check as a runner takes it (name, rules, description, run).
+  `as_check` makes it a `Check` of a part.
 - `RuleBroken` is the failure of one of them: a `CheckFailed` that names the rule it breaks.
 - `Probe` is a request sent on purpose (any method, headers, raw body, key variant); `send` passes the
   ones that may write through the --dry-run gate and keeps key variants out of the evidence.
@@ -16,7 +16,7 @@ from typing import Any
 
 from conformance.engine.client import Exchange
 from conformance.engine.context import CheckContext, DryRun
-from conformance.engine.results import CheckFailed
+from conformance.engine.results import Check, CheckFailed, Part
 from mock_server.model.contract import ERROR_STATUS, load_contract
 
 CheckFunction = Callable[[CheckContext], str]
@@ -52,12 +52,12 @@ class RuleBroken(CheckFailed):
     """The target broke `rule` (an x-rules ID): `expected` is what it promises, `observed` what came."""
 
     def __init__(self, rule: str, expected: str, observed: str, exchanges: Sequence[Exchange] = ()) -> None:
-        super().__init__(expected, observed, list(exchanges))
-        self.rule = rule
+        super().__init__(expected, observed, list(exchanges), rule=rule)
 
 
 def promise(*rules: str) -> Callable[[CheckFunction], CheckFunction]:
-    """Tag a check with the rule IDs it tests; an ID the contract does not declare is a programming error."""
+    """Tag a check function with the rule IDs it tests; an ID the contract does not declare is a
+    programming error. `as_check` then makes it a `Check` of a part."""
     unknown = sorted(set(rules) - rule_ids())
     if unknown or not rules:
         raise ValueError(
@@ -71,22 +71,9 @@ def promise(*rules: str) -> Callable[[CheckFunction], CheckFunction]:
     return tag
 
 
-@dataclass(frozen=True)
-class Promise:
-    """One check of a promise part, as the runner takes it."""
-
-    run: CheckFunction
-    name: str
-    rules: tuple[str, ...]
-
-    @classmethod
-    def of(cls, function: CheckFunction, name: str | None = None) -> Promise:
-        return cls(function, name or function.__name__, tuple(function.rules))  # type: ignore[attr-defined]
-
-    @property
-    def description(self) -> str:
-        """The promise, from the check function's docstring."""
-        return (self.run.__doc__ or "").strip().splitlines()[0]
+def as_check(function: CheckFunction, part: Part) -> Check:
+    """A tagged function (or bound method) as a `Check` of `part`, named after the function."""
+    return Check(function.__name__, part, tuple(function.rules), function)  # type: ignore[attr-defined]
 
 
 # -- probes --------------------------------------------------------------------------------------------

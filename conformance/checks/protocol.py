@@ -17,9 +17,9 @@ from conformance.checks.outside import OutsideProfile
 from conformance.checks.pairs import enrolled_pairs, learner_listing, rows_of_pair, unenrolled_pair, view
 from conformance.checks.promises import (
     Probe,
-    Promise,
     RuleBroken,
     answer,
+    as_check,
     expect_code,
     expect_status,
     is_json,
@@ -28,6 +28,7 @@ from conformance.checks.promises import (
     send,
 )
 from conformance.engine.context import CheckContext, Pair, completions_path, segment
+from conformance.engine.results import Check, Part
 from mock_server.model.contract import API_VERSION, MAX_BODY_BYTES, VERSION_HEADER, load_contract
 
 JSON = (("Content-Type", "application/json"),)
@@ -523,7 +524,7 @@ class ProtocolPromises:
             seen.append(f"{path}: HTTP {exchange.status}")
         return "a made-up cursor: " + ", ".join(seen)
 
-    def checks(self) -> tuple[Promise, ...]:
+    def checks(self) -> tuple[Check, ...]:
         """In run order; the sweeps over the whole run come last (see `sweeps.py`)."""
         from conformance.checks.sweeps import Sweeps
 
@@ -544,10 +545,10 @@ class ProtocolPromises:
             self.unissued_cursor_is_refused_or_read,
             *sweeps.functions(),
         ]
-        return tuple(Promise.of(function) for function in functions)
+        return tuple(as_check(function, Part.PROTOCOL) for function in functions)
 
 
-def protocol_checks(watch: OutsideProfile | None = None) -> tuple[Promise, ...]:
+def protocol_checks(watch: OutsideProfile | None = None) -> tuple[Check, ...]:
     """The protocol part of one run; with `watch`, it ends by comparing the rows of users outside the
     profile with what they were before the run wrote anything."""
     return ProtocolPromises(watch).checks()

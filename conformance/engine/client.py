@@ -91,6 +91,19 @@ class Exchange:
         body = self.json()
         return body.get("code") if isinstance(body, dict) else None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The exchange in machine form (report.json); already masked."""
+        return {
+            "method": self.method,
+            "url": self.url,
+            "requestHeaders": self.request_headers,
+            "requestBody": self.request_body,
+            "status": self.status,
+            "responseHeaders": self.response_headers,
+            "responseBody": _cut(self.response_body),
+            "seconds": round(self.seconds, 3),
+        }
+
     def describe(self) -> str:
         """Request and response as an HTTP transcript, for reports."""
         lines = [f"{self.method} {self.url}"]

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from conformance.checks.promises import rule_ids
 from conformance.cli import main
 from conformance.engine.inprocess import AppTransport
 from mock_server.serving import serving
 
 IN_PROCESS_URL = "http://127.0.0.1"
 """The --base-url of an in-process run: loopback, so unpaced; requests never leave the process."""
-BREAKS = re.compile(r"breaks ([\w.-]+):")
+BREAKS = re.compile(r"^breaks ([\w.-]+) \(", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -33,16 +32,27 @@ class CliRun:
         root = ElementTree.parse(self.report_dir / "junit.xml").getroot()
         return {case.get("name", "") for case in root.iter("testcase") if case.find("failure") is not None}
 
+    def breaking(self, rule: str) -> set[str]:
+        """Names of the checks whose finding, in junit.xml, says it breaks `rule`."""
+        root = ElementTree.parse(self.report_dir / "junit.xml").getroot()
+        return {
+            case.get("name", "")
+            for case in root.iter("testcase")
+            for failure in case.findall("failure")
+            if rule in BREAKS.findall(failure.text or "")
+        }
+
     @property
     def broken_rules(self) -> set[str]:
-        """The rule IDs the JUnit report's failures say they break."""
+        """The rule IDs the findings in junit.xml say they break."""
         root = ElementTree.parse(self.report_dir / "junit.xml").getroot()
-        named = {m for f in root.iter("failure") for m in BREAKS.findall(f.get("message", ""))}
-        return named & rule_ids()
+        return {rule for failure in root.iter("failure") for rule in BREAKS.findall(failure.text or "")}
 
-    def console_names(self, rule: str) -> bool:
-        """The console shows `rule` on the line of a failed check."""
-        return any(rule in line and "FAIL" in line for line in self.out.splitlines())
+    def console_failed(self, check: str) -> bool:
+        """The console lists `check` as failed (or drifted)."""
+        return any(
+            re.match(rf"^\s*(FAIL|DRIFT)\s+{re.escape(check)}$", line) for line in self.out.splitlines()
+        )
 
 
 RunCli = Callable[..., CliRun]

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from conformance.engine.client import RiseClient, _retry_delay, is_loopback, mask, parse_rate
-from conformance.engine.runner import DEFAULT_RATE, RunSettings
+from conformance.engine.settings import DEFAULT_RATE, RunSettings
 from conformance.profile import load_profile
 from mock_server.serving import serving
 
