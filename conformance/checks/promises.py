@@ -31,13 +31,13 @@ _SHOWN_BODY = 300
 
 
 @cache
-def rule_ids() -> frozenset[str]:
-    """Every rule ID the contract declares (`x-rules` anywhere in openapi.yaml)."""
-    found: set[str] = set()
+def rule_bases() -> dict[str, str]:
+    """Every rule ID the contract declares (`x-rules` anywhere in openapi.yaml), with its basis."""
+    found: dict[str, str] = {}
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
-            found.update(rule["id"] for rule in node.get("x-rules", []))
+            found.update((rule["id"], rule["basis"]) for rule in node.get("x-rules", []))
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -45,7 +45,11 @@ def rule_ids() -> frozenset[str]:
                 walk(value)
 
     walk(load_contract())
-    return frozenset(found)
+    return found
+
+
+def rule_ids() -> frozenset[str]:
+    return frozenset(rule_bases())
 
 
 class RuleBroken(CheckFailed):

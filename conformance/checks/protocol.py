@@ -14,7 +14,14 @@ import json
 from dataclasses import dataclass, field
 
 from conformance.checks.outside import OutsideProfile
-from conformance.checks.pairs import enrolled_pairs, learner_listing, rows_of_pair, unenrolled_pair, view
+from conformance.checks.pairs import (
+    barrier,
+    enrolled_pairs,
+    learner_listing,
+    rows_of_pair,
+    unenrolled_pair,
+    view,
+)
 from conformance.checks.promises import (
     Probe,
     RuleBroken,
@@ -65,15 +72,19 @@ class ProtocolRun:
     """Pairs a refused write names that no report may list afterwards."""
 
     def prepare(self, ctx: CheckContext) -> Pair:
-        """Choose the pairs once: refused writes go preferably to a pair nobody enrolled."""
+        """Choose the pairs once: refused writes go preferably to a pair nobody enrolled and this run
+        has not written to. Its rows are read once the reports show every earlier write of the run."""
         if self.pair is None:
             listing = learner_listing(ctx)
+            written = {pair: listing.get(pair, {}) for pair in ctx.enrolled_by_run}
             courses = (ctx.profile.no_quiz, *ctx.profile.published_courses)
-            self.pair = unenrolled_pair(ctx, listing, courses)
+            self.pair = unenrolled_pair(ctx, {**listing, **written}, courses)
             self.pair = self.pair or (ctx.profile.no_quiz, ctx.profile.users[0])
             others = [p for p in enrolled_pairs(ctx, listing) if p != self.pair]
             spare = [(c, u) for c in ctx.profile.published_courses for u in ctx.profile.users]
             self.accepting = (others or [p for p in spare if p != self.pair])[0]
+            if any(e.method in ("POST", "PUT") and e.status < 300 for e in ctx.client.exchanges):
+                barrier(ctx, self.accepting)
             mine, theirs, _ = rows_of_pair(ctx, *self.pair)
             self.before = (view(mine), view(theirs))
         return self.pair

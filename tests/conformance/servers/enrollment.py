@@ -176,9 +176,3 @@ SERVERS: dict[str, Server] = {
         lambda: marks_new_enrollments_in_progress(app_of()), "enrollment", "enroll.dated-at-request"
     ),
 }
-
-DECISIONS: dict[str, Server] = {
-    "PUT refuses an unpublished course": Server(
-        lambda: app_of(RefusesUnpublished), "enrollment", "enroll.unpublished-accepted"
-    ),
-}

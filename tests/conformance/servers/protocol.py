@@ -350,9 +350,3 @@ SERVERS: dict[str, Server] = {
     "a wrong key is 403": Server(_wrap(responses(_401_as_403)), "protocol", "errors.statuses"),
     "a made-up cursor is a 500": Server(_wrap(fails_on_made_up_cursors), "protocol", "lists.cursor-opaque"),
 }
-
-DECISIONS: dict[str, Server] = {
-    "a newer Rise-API-Version is accepted": Server(
-        _wrap(requests(_newer_version_accepted)), "protocol", "version.others-rejected"
-    ),
-}
