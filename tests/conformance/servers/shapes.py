@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from servers.base import ResponseRewriter, Server, app_of, json_rewriter, report_rows
 from starlette.types import ASGIApp, Scope
+
+from servers.base import ResponseRewriter, Server, app_of, json_rewriter, report_rows
 
 Headers = list[tuple[bytes, bytes]]
 
