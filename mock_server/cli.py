@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
+import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -13,12 +15,15 @@ from typing import Any
 import uvicorn
 
 from mock_server.http.app import DEFAULT_API_KEY, create_app, open_backend
+from mock_server.model.contract import CLIENT_CONFIG_PATH, CONTRACT_PATH
 from mock_server.model.errors import SeedError
 from mock_server.model.tenant import Tenant
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rise-mock", description="A stateful mock of the Rise API.")
+    version = importlib.metadata.version("rise-contract")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the mock tenant over HTTP")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -63,6 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--validate-responses",
         action="store_true",
         help="check every response against openapi.yaml too (slower; a mismatch is a 500)",
+    )
+    contract = commands.add_parser(
+        "contract",
+        help="print the path of the installed contract (openapi.yaml), e.g. for schemathesis or a generator",
+    )
+    contract.add_argument(
+        "--client-config",
+        action="store_true",
+        help="print the path of the shipped openapi-python-client config instead",
     )
     return parser
 
@@ -174,6 +188,8 @@ def serve(args: argparse.Namespace) -> int:
         ),
         flush=True,
     )
+    # SIGTERM (`docker stop`, a CI job ending) stops it as Ctrl-C does: cleanly, with exit status 0.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     if args.workers > 1:
         os.environ[_WORKER_CONFIG] = json.dumps(options)
         target: Any = "mock_server.cli:worker_app"
@@ -191,6 +207,9 @@ def serve(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "contract":
+        print(CLIENT_CONFIG_PATH if args.client_config else CONTRACT_PATH)
+        return 0
     return serve(args)
 
 

@@ -41,6 +41,7 @@ class ConsoleView:
         self._secret = secret
         self._part = ""
         self._line_open = False
+        self._phases_seen: set[str] = set()
 
     def __call__(self, event: Event) -> None:
         match event:
@@ -53,7 +54,7 @@ class ConsoleView:
             case CheckStarted(check=check, index=index, total=total):
                 self._progress(f"[{self._part} {index}/{total}] {check.name}")
             case Progress(text=text) if _ST_PHASE.match(text):
-                self._progress(f"[schema] {text.strip()[:100]}")
+                self._phase_progress(text)
             case CheckFinished(result=result) if not self._live and result.is_finding:
                 self._print(f"  {_MARK[result.outcome]} {result.name}")
             case RunFinished(report=report):
@@ -69,6 +70,16 @@ class ConsoleView:
                 self._print(f"\n{report.settings.base_url} {verdict} ({report.seconds:.1f} s)")
             case _:
                 pass
+
+    def _phase_progress(self, text: str) -> None:
+        """Schemathesis names each phase when it ends and again in its closing summary: a log gets the
+        first line of each phase only (a live line just shows the latest)."""
+        match = _ST_PHASE.match(text)
+        phase = match.group(1) if match else text
+        if not self._live and phase in self._phases_seen:
+            return
+        self._phases_seen.add(phase)
+        self._progress(f"[schema] {text.strip()[:100]}")
 
     def _progress(self, text: str) -> None:
         if self._live:

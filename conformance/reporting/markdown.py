@@ -13,7 +13,8 @@ _TITLES = {
     Part.REPORTS: "Reports: what an import shows, date forms, rows that agree",
     Part.LISTS: "Lists: pages, limits, nextUrl, the email filter",
     Part.SEMANTIC: "Semantic checks (one documented rule each)",
-    Part.OBSERVED: "Observed: the open questions of the API reference, section 3",
+    Part.OBSERVED: "Observed: what the Rise documentation leaves open (answers recorded; failed only where "
+    "the contract promises)",
     Part.PROTOCOL: "Protocol promises",
     Part.DIFFERENTIAL: "Differential phase (the model's prediction against the target)",
     Part.SCHEMA: "Schema checks (Schemathesis)",

@@ -17,6 +17,7 @@ from connexion.resolver import Resolver  # noqa: E402
 from starlette.exceptions import HTTPException  # noqa: E402
 
 from mock_server.control.api import ControlApi  # noqa: E402
+from mock_server.control.dashboard import DashboardMiddleware  # noqa: E402
 from mock_server.http.auth import bearer_handler_factory  # noqa: E402
 from mock_server.http.errors import handle_http_exception, handle_rise_error  # noqa: E402
 from mock_server.http.handlers import RiseApi  # noqa: E402
@@ -99,6 +100,7 @@ def create_app(
     app.add_middleware(JournalMiddleware, position=outermost, journal=journal, skip_prefixes=_NOT_THE_API)
     app.add_middleware(FaultMiddleware, position=outermost, faults=faults, skip_prefixes=_NOT_THE_API)
     app.add_middleware(VersionHeaderMiddleware, position=outermost)
+    app.add_middleware(DashboardMiddleware, position=outermost, prefix=CONTROL_BASE_PATH)
     app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, keep=_BROWSABLE)
     app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING)
     app.add_middleware(VersionCheckMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -82,7 +83,7 @@ class JournalMiddleware:
             headers = Headers(scope=scope)
             error = _readable(bytes(answer["body"]))
             self.journal.record(
-                at=time.time(),
+                at=datetime.now(UTC),
                 method=scope["method"],
                 path=scope["path"],
                 query=scope.get("query_string", b"").decode("latin-1"),

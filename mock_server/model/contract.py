@@ -16,6 +16,8 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 CONTRACT_PATH = _PACKAGE / "openapi.yaml"
 CONTROL_CONTRACT_PATH = _PACKAGE / "control" / "control.yaml"
 """The control API's own document: its TenantState schema is the shape of a seed."""
+CLIENT_CONFIG_PATH = _PACKAGE / "openapi-python-client.yaml"
+"""openapi-python-client settings for a client of the contract (package `rise_client`)."""
 
 
 @cache
@@ -34,7 +36,7 @@ ERROR_STATUS: dict[str, int] = dict(_components()["schemas"]["ErrorCode"]["x-sta
 
 _version = _components()["parameters"]["RiseApiVersion"]
 VERSION_HEADER: str = _version["name"]
-API_VERSION: str = _version["schema"]["default"]
+API_VERSION: str = _components()["schemas"][_version["schema"]["$ref"].rsplit("/", 1)[-1]]["default"]
 
 _limit = _components()["parameters"]["Limit"]["schema"]
 LIMIT_DEFAULT: int = _limit["default"]

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
 from typing import Any, Protocol
+
+from mock_server.model.dates import format_datetime
 
 CAPACITY = 1000
 """Entries kept; older ones are dropped."""
@@ -19,7 +22,8 @@ CAPACITY = 1000
 @dataclass(frozen=True)
 class JournalEntry:
     id: int
-    at: float
+    at: datetime
+    """When the request arrived (UTC); RFC 3339 in the control API."""
     method: str
     path: str
     query: str
@@ -72,13 +76,24 @@ class MemoryJournal:
 
 
 def journal_json(entries: list[JournalEntry]) -> list[dict[str, Any]]:
-    """Entries in their control-API form (camelCase fields)."""
-    return [_camel(asdict(entry)) for entry in entries]
+    """Entries in their control-API form (camelCase fields, `at` in RFC 3339)."""
+    return [entry_json(entry) for entry in entries]
 
 
-def _camel(fields: dict[str, Any]) -> dict[str, Any]:
-    def name(snake: str) -> str:
-        head, *rest = snake.split("_")
-        return head + "".join(part.title() for part in rest)
+def entry_json(entry: JournalEntry) -> dict[str, Any]:
+    """One entry in its control-API form; `entry_from_json` reads it back."""
+    document = asdict(entry)
+    document["at"] = format_datetime(entry.at)
+    return {_camel(key): value for key, value in document.items()}
 
-    return {name(key): value for key, value in fields.items()}
+
+def entry_from_json(document: dict[str, Any]) -> JournalEntry:
+    """An entry from its control-API form (fields this version does not know are left out)."""
+    values = {field.name: document.get(_camel(field.name)) for field in fields(JournalEntry)}
+    values["at"] = datetime.fromisoformat(document["at"].replace("Z", "+00:00"))
+    return JournalEntry(**values)
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(part.title() for part in rest)

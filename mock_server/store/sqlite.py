@@ -16,7 +16,7 @@ from typing import Any
 from mock_server.model.records import Completion, Course, Enrollment, Role, Source, TenantState, User
 from mock_server.model.seed import state_from_document, state_to_document
 from mock_server.store.faults import Fault, take
-from mock_server.store.journal import CAPACITY, JournalEntry
+from mock_server.store.journal import CAPACITY, JournalEntry, entry_from_json, entry_json
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS courses (id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL,
@@ -277,15 +277,17 @@ class SQLiteJournal:
         self._db = database
 
     def record(self, **fields: Any) -> JournalEntry:
+        """Kept in the entry's control-API form, so that the file reads as the journal does."""
         with self._db.atomic():
-            self._db.execute("INSERT INTO journal (entry) VALUES (?)", json.dumps(fields, default=str))
+            document = entry_json(JournalEntry(id=0, **fields))
+            self._db.execute("INSERT INTO journal (entry) VALUES (?)", json.dumps(document, default=str))
             (row,) = self._db.rows("SELECT last_insert_rowid() AS id")
             self._db.execute("DELETE FROM journal WHERE id <= ?", row["id"] - self.capacity)
         return JournalEntry(id=row["id"], **fields)
 
     def entries(self, since: int = 0) -> list[JournalEntry]:
         rows = self._db.rows("SELECT id, entry FROM journal WHERE id > ? ORDER BY id", since)
-        return [JournalEntry(id=row["id"], **json.loads(row["entry"])) for row in rows]
+        return [entry_from_json({**json.loads(row["entry"]), "id": row["id"]}) for row in rows]
 
     def clear(self) -> None:
         self._db.execute("DELETE FROM journal")

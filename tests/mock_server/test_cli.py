@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import signal
 import socket
@@ -206,3 +207,10 @@ def test_serve_answers_over_http_and_stops_cleanly_on_ctrl_c() -> None:
     assert f"listening on {base_url}" in out
     assert DEFAULT_API_KEY in out
     assert "stopped" in out
+
+
+def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"rise-mock {importlib.metadata.version('rise-contract')}"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
 AUTH = {"Authorization": "Bearer rise-mock-key"}
 IMPORT = "/courses/rise-quiz-101/users/user-ada/completions"
 BODY = {"startedAt": "2023-05-01", "completedAt": "2023-05-02"}
@@ -64,3 +68,13 @@ def test_journal_and_faults_are_emptied_by_reset(client):
     assert client.post("/__mock/reset").status_code == 204
     assert entries(client) == []
     assert client.get("/__mock/faults").json() == {"faults": []}
+
+
+@pytest.mark.parametrize("database", [False, True], ids=["memory", "sqlite"])
+def test_journal_time_is_an_rfc3339_date_time_in_utc(make_client, tmp_path, database):
+    client = make_client(database=tmp_path / "mock.sqlite3" if database else None)
+    client.get("/courses", headers=AUTH)
+    (entry,) = entries(client)
+    assert entry["at"].endswith("Z") and "T" in entry["at"]
+    arrived = datetime.fromisoformat(entry["at"].replace("Z", "+00:00"))
+    assert abs(datetime.now(UTC) - arrived) < timedelta(minutes=1)
