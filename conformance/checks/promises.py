@@ -108,7 +108,7 @@ class Probe:
             headers.append("(no key)")
         body = self.body.decode("utf-8", "replace") if isinstance(self.body, bytes) else self.body
         if body is not None and len(body) > _SHOWN_BODY:
-            body = f"{body[:_SHOWN_BODY]}... ({len(body)} bytes)"
+            body = f"{body.strip()[:_SHOWN_BODY]}... ({len(body.encode())} bytes)"
         return " ".join([self.method, self.path, *(f"[{h}]" for h in headers), *([body] if body else [])])
 
 
