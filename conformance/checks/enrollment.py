@@ -172,10 +172,3 @@ def enrolling_in_an_unpublished_course_is_accepted(ctx: CheckContext) -> str:
     sent = _enroll(ctx, pair)
     _expect_204(sent, "enroll.unpublished-accepted", pair)
     return f"PUT ({', '.join(pair)}): HTTP 204"
-
-
-ENROLLMENT_CHECKS = (
-    enrolling_lists_the_pair,
-    enrolling_again_keeps_the_enrollment,
-    enrolling_in_an_unpublished_course_is_accepted,
-)

@@ -86,7 +86,24 @@ def import_enrolls_at_the_import(ctx: CheckContext) -> str:
 def report_rows_agree(ctx: CheckContext) -> str:
     """The learner reports of the profile users and the course reports of the profile courses agree:
     each lists a pair once and only its own, a pair in one is in the other with the same row, and each
-    row has an enrollment date, a status literal and completion fields that fit its status."""
+    row has an enrollment date, a status literal and completion fields that fit its status. (Read
+    again until they agree or --report-timeout passes: one report may show a write before the other.)"""
+    reports, exchanges, _ = ctx.wait_for(
+        lambda: _all_reports(ctx), lambda found: _problem(ctx, found, []) is None
+    )
+    problem = _problem(ctx, reports, exchanges)
+    if problem is not None:
+        raise problem
+    rows = [row for found in (*reports[0].values(), *reports[1].values()) for row in found]
+    statuses = Counter(str(row.get("status")) for row in rows)
+    return f"{len(rows)} rows in {len(reports[0]) + len(reports[1])} reports agree; statuses {dict(statuses)}"
+
+
+Reports = tuple[dict[str, list[Row]], dict[str, list[Row]]]
+
+
+def _all_reports(ctx: CheckContext) -> tuple[Reports, list[Exchange]]:
+    """The profile users' learner reports and the profile courses' course reports, by ID."""
     exchanges: list[Exchange] = []
     learner: dict[str, list[Row]] = {}
     course: dict[str, list[Row]] = {}
@@ -96,8 +113,14 @@ def report_rows_agree(ctx: CheckContext) -> str:
     for course_id in ctx.profile.courses:
         course[course_id], found = ctx.course_rows(course_id)
         exchanges += found
+    return (learner, course), exchanges
+
+
+def _problem(ctx: CheckContext, reports: Reports, exchanges: list[Exchange]) -> RuleBroken | None:
+    """The first way the reports disagree with each other or with the contract, or None."""
+    learner, course = reports
     for problem in _membership(ctx, learner, course):
-        raise RuleBroken(
+        return RuleBroken(
             "report.membership", "each report to list a pair once, and only its own pairs", problem, exchanges
         )
     for user in ctx.profile.users:
@@ -107,14 +130,14 @@ def report_rows_agree(ctx: CheckContext) -> str:
             a, b = mine.get(course_id), theirs.get(user)
             if (a is None) != (b is None):
                 where = "learner" if a is not None else "course"
-                raise RuleBroken(
+                return RuleBroken(
                     "report.membership",
                     f"({course_id}, {user}) in both reports or in neither",
                     f"only the {where} report lists it",
                     exchanges,
                 )
             if a is not None and b is not None and differences(a, b):
-                raise RuleBroken(
+                return RuleBroken(
                     "report.same-row",
                     f"the same row for ({course_id}, {user}) in both reports",
                     f"they differ in {differences(a, b)}: {_fields(a, b, differences(a, b))}",
@@ -123,9 +146,11 @@ def report_rows_agree(ctx: CheckContext) -> str:
     rows = [row for found in (*learner.values(), *course.values()) for row in found]
     profile_pairs = {(c, u) for c in ctx.profile.courses for u in ctx.profile.users}
     for row in rows:
-        _judge_row(row, (str(row.get("courseId")), str(row.get("userId"))) in profile_pairs, exchanges)
-    statuses = Counter(str(row.get("status")) for row in rows)
-    return f"{len(rows)} rows in {len(learner) + len(course)} reports agree; statuses {dict(statuses)}"
+        try:
+            _judge_row(row, (str(row.get("courseId")), str(row.get("userId"))) in profile_pairs, exchanges)
+        except RuleBroken as broken:
+            return broken
+    return None
 
 
 def _membership(

@@ -133,7 +133,7 @@ SERVERS: dict[str, Server] = {
         lambda: json_rewriter(_doubled)(app_of()), "reports", "report.membership"
     ),
     "an imported row is In Progress": Server(
-        lambda: rows_of("", _complete_in_progress)(app_of()), "reports", "import.row-complete"
+        lambda: rows_of("", _complete_in_progress)(app_of()), "enrollment", "import.row-complete"
     ),
     "status literals in lower case": Server(
         lambda: rows_of("", _status_lowercase)(app_of()), "reports", "report.status-literals"
