@@ -75,6 +75,8 @@ def import_enrolls_at_the_import(ctx: CheckContext) -> str:
 
 
 @promise(
+    "reports.course",
+    "reports.learner",
     "report.membership",
     "report.same-row",
     "report.enrolled-at",

@@ -124,7 +124,7 @@ SERVERS: dict[str, Server] = {
         lambda: app_of(ListsEveryLearnerInCourses), "reports", "report.membership"
     ),
     "learner report lists other learners' rows": Server(
-        lambda: app_of(LearnerReportWithClassmates), "reports", "report.membership"
+        lambda: app_of(LearnerReportWithClassmates), "enrollment,reports", "report.membership"
     ),
     "learner report leaves out third-party courses": Server(
         lambda: app_of(LearnerReportWithoutThirdParty), "enrollment", "enroll.creates"
