@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from conformance.checks.expect import shows_dates
 from conformance.checks.pairs import barrier, rows_of_pair, view
 from conformance.checks.promises import RuleBroken, answer, is_json, promise
+from conformance.checks.refusals import ProtocolRun
 from conformance.engine.client import Exchange
 from conformance.engine.context import CheckContext
 from conformance.engine.results import Skip
 from mock_server.model.contract import API_VERSION, VERSION_HEADER
-
-if TYPE_CHECKING:
-    from conformance.checks.protocol import ProtocolRun
 
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 SHOWN = 3
