@@ -38,3 +38,25 @@ def test_run_fails_naming_the_broken_rule(run_cli, name: str) -> None:
         f"{name}: no finding breaks {server.rule}; rules broken: {sorted(run.broken_rules)}\n{run.out}"
     )
     assert any(run.console_failed(check) for check in catching), run.out
+
+
+SECRET = "s3cret-Key-7f2b9c"
+
+
+def test_key_variants_never_show_the_key_in_any_output(run_cli) -> None:
+    """The protocol part sends variants of the key (a prefix, another case, base64 in Basic); when one
+    is answered wrongly, the evidence names the variant and shows none of the key's characters."""
+    import base64
+
+    from servers.base import app_for, demo_tenant
+    from servers.protocol import _401_as_403, responses
+
+    app = responses(_401_as_403)(app_for(demo_tenant(), api_keys=[SECRET]))
+    run = run_cli(app, "--parts", "protocol", "--report-timeout", REPORT_TIMEOUT, key=SECRET, in_process=True)
+    assert run.code == 1 and "key_variants_are_unauthorized" in run.failed
+    report = (run.report_dir / "report.md").read_text(encoding="utf-8")
+    junit = (run.report_dir / "junit.xml").read_text(encoding="utf-8")
+    assert "(a prefix of the key)" in report + junit
+    variants = [SECRET, SECRET[:-1], SECRET.swapcase(), base64.b64encode(f"{SECRET}:".encode()).decode()]
+    for text in (run.out, run.err, report, junit):
+        assert not [variant for variant in variants if variant in text]
