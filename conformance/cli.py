@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from conformance.engine.client import parse_rate
+from conformance.engine.client import mask, parse_rate
 from conformance.engine.results import Part
 from conformance.engine.runner import run
 from conformance.engine.settings import DEFAULT_MAX_EXAMPLES, DEFAULT_REPORT_TIMEOUT, PARTS, RunSettings
@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None, *, transport: httpx.BaseTransport | 
             live = sys.stdout.isatty()
             report = run(settings, ConsoleView(_write, live=live, secret=api_key))
     except (ConformanceError, MockError) as error:
-        return _usage(f"{type(error).__name__}: {error}".replace(api_key, "***"))
+        return _usage(mask(f"{type(error).__name__}: {error}", api_key))
     # Made only now, so that a usage or connection problem leaves no empty report folder behind.
     args.report_dir.mkdir(parents=True, exist_ok=True)
     junit = write_junit(report, args.report_dir / "junit.xml")

@@ -1,7 +1,7 @@
 """Facts read from `openapi.yaml`, so that code never restates them.
 
 The contract is the single source of truth for error codes and their statuses, the version header, the
-page-size limits and the body-size limit.
+page-size limits and the body-size limit; `control.yaml` for the control API's own body limit.
 """
 
 from __future__ import annotations
@@ -44,3 +44,8 @@ LIMIT_MIN: int = _limit["minimum"]
 LIMIT_MAX: int = _limit["maximum"]
 
 MAX_BODY_BYTES: int = _components()["responses"]["PayloadTooLarge"]["x-max-body-bytes"]
+
+CONTROL_MAX_BODY_BYTES: int = load_contract(CONTROL_CONTRACT_PATH)["components"]["responses"][
+    "PayloadTooLarge"
+]["x-max-body-bytes"]
+"""The control API's own body limit (a state document of a real tenant is megabytes)."""

@@ -119,6 +119,17 @@ def test_refused_key_exits_2(run_cli) -> None:
     assert "refused the API key" in run.err and "not-the-key" not in run.err
 
 
+def test_a_one_character_key_is_masked_without_mangling_the_rest_of_the_output(run_cli) -> None:
+    refused = run_cli(create_app(), key="1")
+    assert refused.code == 2
+    assert "http://127.0.0.1:" in refused.err and "(401)" in refused.err and "***27" not in refused.err
+    run = run_cli(create_app(api_keys=["1"]), "--parts", "semantic", "--report-timeout", "0.5", key="1")
+    reports = "".join(path.read_text(encoding="utf-8") for path in run.report_dir.iterdir())
+    assert run.code == 0, run.out
+    assert "127.0.0.1" in reports and "127.0.0.1" in run.out
+    assert "***27" not in run.out + reports and "(40***)" not in run.out + reports
+
+
 def test_missing_key_exits_2(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RISE_API_KEY", raising=False)
     run = run_cli(None, "--base-url", "http://127.0.0.1:9")
