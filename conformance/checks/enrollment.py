@@ -54,8 +54,10 @@ def _expect_204(exchange: Exchange, rule: str, pair: Pair) -> None:
     "report.quiz-null-otherwise",
 )
 def enrolling_lists_the_pair(ctx: CheckContext) -> str:
-    """PUT enrolls a user who was not enrolled: 204, then both reports list the pair, Not Started, dated
-    at the request, with no completion, and the same row in each."""
+    """PUT enrolls a pair nobody enrolled: both reports list it Not Started, dated at the request.
+
+    204 with no body, then the same row in both reports, with no completion fields.
+    """
     profile = ctx.profile
     pair = unenrolled_pair(ctx, learner_listing(ctx), (profile.third_party, profile.no_quiz, profile.quiz))
     if pair is None:
@@ -121,8 +123,10 @@ def _expect_not_started(
 
 @promise("enroll.keeps-existing")
 def enrolling_again_keeps_the_enrollment(ctx: CheckContext) -> str:
-    """PUT for a pair already enrolled, with a completion, keeps the enrollment as it is: its date, its
-    status and its completion, in both reports."""
+    """PUT for an enrolled, completed pair keeps its enrollment date, status and completion.
+
+    The pair is completed first; once a later import shows, both of its rows are as before the PUT.
+    """
     pairs = enrolled_pairs(ctx, learner_listing(ctx))
     if not pairs:
         raise Skip("no enrolled pair: no profile user is enrolled in a published profile course")

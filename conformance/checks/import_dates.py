@@ -71,8 +71,11 @@ def date_cases(ctx: CheckContext) -> list[DateCase]:
     "report.duration-form",
 )
 def import_dates_name_their_instants(ctx: CheckContext) -> str:
-    """Imports with offsets, with fractions of a second, with full dates and with equal dates are
-    accepted, and the reports show the instants they name and the duration between them."""
+    """Offsets, fractions of a second, full dates and equal dates each read as the instant named.
+
+    Each import is accepted; the reports show those instants and the duration between them, in the
+    contract's form.
+    """
     cases = date_cases(ctx)
     pairs = enrolled_pairs(ctx, learner_listing(ctx)) or [(ctx.profile.no_quiz, ctx.profile.users[0])]
     seen = []

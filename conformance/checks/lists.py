@@ -108,8 +108,12 @@ def _reference(ctx: CheckContext, path: str, key: str) -> Listing:
 
 @promise("lists.pages-complete", "lists.next-url", "lists.limit")
 def pages_visit_every_item_once(ctx: CheckContext) -> str:
-    """Every list and report, followed from its first page by nextUrl at small limits, shows each item
-    once, the same items as at the largest limit, never more than limit per page (50 by default)."""
+    """Lists and reports paged by nextUrl show each item once; no page holds more than limit.
+
+    Followed from the first page at limits 1 and 2 (larger for long lists), each shows the items it
+    shows at the largest limit; nextUrl is absolute, keeps limit and filters, and is null at the end;
+    a page without limit holds at most 50.
+    """
     lists = [("/courses", "courses", "id"), ("/users", "users", "id")]
     lists += [(f"/reports/learners/{segment(u)}", "courses", "courseId") for u in ctx.profile.users]
     lists += [(f"/reports/courses/{segment(c)}", "learners", "userId") for c in ctx.profile.courses]
@@ -165,8 +169,10 @@ def _same(listed: dict[str, Any], one: Any, fields: tuple[str, ...]) -> list[str
 
 @promise("courses.lists-unpublished", "courses.read", "courses.source")
 def courses_listed_and_read_alike(ctx: CheckContext) -> str:
-    """GET /courses lists every profile course once, the unpublished one too; GET /courses/{id}
-    answers each as the list shows it; a course's source says who authored it."""
+    """GET /courses lists each profile course once, drafts too, as GET /courses/{id} answers it.
+
+    A course's source, where given, says who authored it: rise, or third_party for imported content.
+    """
     listing = _reference(ctx, "/courses", "courses")
     if not listing.complete:
         raise Skip(f"GET /courses has more than {MAX_PAGES} pages of {LIMIT_MAX}")
@@ -206,8 +212,10 @@ def courses_listed_and_read_alike(ctx: CheckContext) -> str:
 
 @promise("users.read")
 def users_listed_and_read_alike(ctx: CheckContext) -> str:
-    """GET /users lists every user once (the profile's, and the authors the courses name); GET
-    /users/{id} answers each as the list shows it."""
+    """GET /users lists each user once, as GET /users/{id} answers them.
+
+    The profile's users and the authors the courses name (by authorUrl) must all be listed.
+    """
     listing = _reference(ctx, "/users", "users")
     if not listing.complete:
         raise Skip(f"GET /users has more than {MAX_PAGES} pages of {LIMIT_MAX}")
@@ -251,8 +259,10 @@ def _authors(ctx: CheckContext) -> set[str]:
 
 @promise("users.email-filter")
 def email_filter_is_exact_and_case_blind(ctx: CheckContext) -> str:
-    """GET /users?email= lists the users whose email equals the value, ignoring case: the user's email
-    in another case finds the user, a part of it finds nobody else, an unknown address nobody."""
+    """GET /users?email= lists exactly the users with that email, ignoring case.
+
+    The email in another case finds the user; a part of it, or an unknown address, finds nobody else.
+    """
     user = ctx.profile.users[0]
     exchange = read(ctx, f"/users/{segment(user)}")
     body = exchange.json()

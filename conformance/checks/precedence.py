@@ -19,8 +19,11 @@ class PrecedencePromises:
 
     @promise("validation.before-lookups")
     def validation_comes_before_lookups(self, ctx: CheckContext) -> str:
-        """A malformed import is 400 invalid_request even when its course or user does not exist or the
-        course is unpublished; a malformed report query for an unknown ID is 400 too."""
+        """A malformed request is 400 invalid_request even when it names unknown or unpublished IDs.
+
+            Imports with a missing or malformed date for unknown courses and users and the unpublished course;
+        report reads with limit=0 for unknown IDs.
+        """
         user, course = ctx.profile.users[0], ctx.profile.no_quiz
         unknown_course, unknown_user = made_up(ctx), made_up(ctx, "conformance-unknown-user")
         targets = [(unknown_course, user), (course, unknown_user), (unknown_course, unknown_user)]
@@ -54,8 +57,11 @@ class PrecedencePromises:
 
     @promise("errors.check-order", "errors.course-not-found", "errors.user-not-found", "enroll.lookups")
     def lookups_run_in_order(self, ctx: CheckContext) -> str:
-        """Imports look up the course, then its publication, then the user; enrollments the course, then
-        the user; an unknown course is course_not_found even when the user is unknown too."""
+        """Imports look up course, publication, then user; enrollments course, then user.
+
+            An unknown course is course_not_found even when the user is unknown too; an enrollment in an
+        unknown course enrolls nobody.
+        """
         course, user = self.run.prepare(ctx)
         unknown_course, unknown_user = made_up(ctx), made_up(ctx, "conformance-unknown-user")
         started, completed = ctx.fresh_dates()
@@ -140,8 +146,10 @@ class PrecedencePromises:
 
     @promise("errors.course-not-found", "errors.user-not-found")
     def unknown_ids_on_reads_are_not_found(self, ctx: CheckContext) -> str:
-        """Reading a course, a course report, a user or a learner report that does not exist is
-        course_not_found or user_not_found (ASCII and non-ASCII IDs alike)."""
+        """Reading an unknown course or user (or its report) is course_not_found or user_not_found.
+
+        ASCII and non-ASCII IDs alike.
+        """
         cases = []
         for course in (made_up(ctx), made_up(ctx, "kurs-ünïcødé")):
             cases += [(f"/courses/{segment(course)}", "course_not_found", "errors.course-not-found")]

@@ -79,8 +79,11 @@ class ProtocolPromises:
 
     @promise("protocol.method-not-allowed")
     def undeclared_method_is_405(self, ctx: CheckContext) -> str:
-        """A method a path does not declare is 405 method_not_allowed, with an Allow header naming the
-        path's methods and the error body (DELETE is never sent)."""
+        """An undeclared method is 405 method_not_allowed, with Allow naming the path's methods.
+
+            PATCH on every path, GET or POST where the path lacks it, OPTIONS and TRACE on two paths; never
+        DELETE. The answer carries the error body.
+        """
         course, user = self.run.prepare(ctx)
         probes: list[tuple[Probe, frozenset[str]]] = []
         for index, (template, item) in enumerate(load_contract()["paths"].items()):
@@ -121,8 +124,7 @@ class ProtocolPromises:
 
     @promise("protocol.media-type")
     def body_not_json_is_415(self, ctx: CheckContext) -> str:
-        """A body sent as text/plain, as a form or without Content-Type is 415 unsupported_media_type;
-        application/json with a charset is JSON and is read."""
+        """A body sent as text, as a form or without Content-Type is 415; JSON with a charset is read."""
         kinds = {
             "text/plain": (("Content-Type", "text/plain"),),
             "no Content-Type": (),
@@ -147,8 +149,10 @@ class ProtocolPromises:
 
     @promise("protocol.body-limit")
     def body_over_limit_is_413(self, ctx: CheckContext) -> str:
-        """A body one byte over x-max-body-bytes is 413 payload_too_large (imports and enrollments); a
-        body of exactly the limit is read: accepted when valid, 400 invalid_request when not."""
+        """A body one byte over x-max-body-bytes is 413; a body of exactly the limit is read.
+
+        Imports and enrollments alike; read means accepted when valid, 400 invalid_request when not.
+        """
         course, user = self.run.prepare(ctx)
         over, entry = self.run.refused_import(ctx, "an import one byte over the limit", "protocol.body-limit")
         over = Probe(over.method, over.path, _padded(str(over.body), MAX_BODY_BYTES + 1), JSON)
@@ -190,8 +194,11 @@ class ProtocolPromises:
 
     @promise("auth.unauthorized")
     def key_variants_are_unauthorized(self, ctx: CheckContext) -> str:
-        """A prefix or a suffix of the key, the key in another case, an empty bearer, another scheme,
-        the key without a scheme and the key in the query are each 401 unauthorized."""
+        """Every wrong way of sending the key is 401 unauthorized, on reads and imports alike.
+
+            A prefix or a suffix of the key, the key in another case, an empty bearer, the Basic or a Token
+        scheme, the key without a scheme, and the key in the query.
+        """
         variants = _key_variants(ctx.client.api_key or "")
         probes: list[Probe] = []
         for name, (token, headers, query) in variants.items():
@@ -224,8 +231,10 @@ class ProtocolPromises:
 
     @promise("version.others-rejected", "version.default")
     def other_versions_are_rejected(self, ctx: CheckContext) -> str:
-        """Rise-API-Version 2020-07-16 is accepted; an older, a newer or a malformed value is 400
-        invalid_api_version, on reads, imports and enrollments alike."""
+        """Rise-API-Version 2020-07-16 is accepted; older, newer, malformed ones are 400 invalid_api_version.
+
+        On reads, imports and enrollments alike.
+        """
         [plain] = send(ctx, [Probe("GET", "/courses?limit=1", headers=((VERSION_HEADER, API_VERSION),))])
         expect_status(plain, 200, "version.default", f"GET /courses with {VERSION_HEADER}: {API_VERSION}")
         reads = [

@@ -28,8 +28,10 @@ COMPLETION_FIELDS = ("startedAt", "completedAt", "duration", "quizScorePercent",
 
 @promise("import.enrolls", "import.enrollment-dated", "import.row-complete", "report.same-row")
 def import_enrolls_at_the_import(ctx: CheckContext) -> str:
-    """An import for a user not enrolled lists the pair in both reports: Complete with the imported dates,
-    enrolled at the import, the same row in each."""
+    """An import for a pair nobody enrolled lists it in both reports, Complete, enrolled at the import.
+
+    The row shows the imported dates and is the same in both reports.
+    """
     pair = unenrolled_pair(ctx, learner_listing(ctx), ctx.profile.published_courses)
     if pair is None:
         raise Skip(
@@ -86,10 +88,13 @@ def import_enrolls_at_the_import(ctx: CheckContext) -> str:
     "report.quiz-null-otherwise",
 )
 def report_rows_agree(ctx: CheckContext) -> str:
-    """The learner reports of the profile users and the course reports of the profile courses agree:
-    each lists a pair once and only its own, a pair in one is in the other with the same row, and each
-    row has an enrollment date, a status literal and completion fields that fit its status. (Read
-    again until they agree or --report-timeout passes: one report may show a write before the other.)"""
+    """Both reports list the same enrolled pairs, once each, with the same row and fitting fields.
+
+    The learner reports of the profile users and the course reports of the profile courses: each lists
+    a pair once and only its own, a pair in one is in the other with the same row, and each row has an
+    enrollment date, a status literal and completion fields that fit its status. (Read again until they
+    agree or --report-timeout passes: one report may show a write before the other.)
+    """
     reports, exchanges, _ = ctx.wait_for(
         lambda: _all_reports(ctx), lambda found: _problem(ctx, found, []) is None
     )

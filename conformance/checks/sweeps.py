@@ -85,8 +85,10 @@ class Sweeps:
 
     @promise("version.on-every-response")
     def version_header_on_every_answer(self, ctx: CheckContext) -> str:
-        """Every answer of the run (successes, errors, 404, 405, 413, 415, and 429 when one came) carries
-        Rise-API-Version 2020-07-16."""
+        """Every answer of the run carries Rise-API-Version 2020-07-16, 429s included.
+
+        Successes and errors (400, 401, 404, 405, 409, 413, 415), and 429 when one came.
+        """
         header = VERSION_HEADER.lower()
         answers = [e for e in ctx.client.exchanges if e.status < 500]
         wrong = [e for e in answers if e.response_headers.get(header) != API_VERSION]
@@ -122,8 +124,11 @@ class Sweeps:
         "enroll.lookups",
     )
     def refused_writes_change_nothing(self, ctx: CheckContext) -> str:
-        """The writes the protocol checks made the target refuse left no trace: once the reports show a
-        later import, the pair they named shows none of their dates and is as it was before them."""
+        """No write the protocol checks made the target refuse left a trace.
+
+            Once the reports show a later import, the pair the refused writes named shows none of their dates
+        and is as it was before them.
+        """
         run = self.run
         if not run.refused and not run.unlisted:
             raise Skip("no write was refused in this run")
@@ -157,8 +162,10 @@ class Sweeps:
 
     @promise("import.stays-in-pair")
     def run_left_users_outside_the_profile_alone(self, ctx: CheckContext) -> str:
-        """No write of the run touched a user outside the profile: their report rows are as they were
-        before the run wrote anything."""
+        """No write of the run changed what the reports show of users outside the profile.
+
+        Their rows are compared with what they were before the run wrote anything.
+        """
         watch = self.run.watch
         assert watch is not None
         if not watch.users:
