@@ -21,7 +21,7 @@ class PrecedencePromises:
     def validation_comes_before_lookups(self, ctx: CheckContext) -> str:
         """A malformed request is 400 invalid_request even when it names unknown or unpublished IDs.
 
-            Imports with a missing or malformed date for unknown courses and users and the unpublished course;
+        Imports with a missing or malformed date for unknown courses and users and the unpublished course;
         report reads with limit=0 for unknown IDs.
         """
         user, course = ctx.profile.users[0], ctx.profile.no_quiz
@@ -59,7 +59,7 @@ class PrecedencePromises:
     def lookups_run_in_order(self, ctx: CheckContext) -> str:
         """Imports look up course, publication, then user; enrollments course, then user.
 
-            An unknown course is course_not_found even when the user is unknown too; an enrollment in an
+        An unknown course is course_not_found even when the user is unknown too; an enrollment in an
         unknown course enrolls nobody.
         """
         course, user = self.run.prepare(ctx)

@@ -81,7 +81,7 @@ class ProtocolPromises:
     def undeclared_method_is_405(self, ctx: CheckContext) -> str:
         """An undeclared method is 405 method_not_allowed, with Allow naming the path's methods.
 
-            PATCH on every path, GET or POST where the path lacks it, OPTIONS and TRACE on two paths; never
+        PATCH on every path, GET or POST where the path lacks it, OPTIONS and TRACE on two paths; never
         DELETE. The answer carries the error body.
         """
         course, user = self.run.prepare(ctx)
@@ -196,7 +196,7 @@ class ProtocolPromises:
     def key_variants_are_unauthorized(self, ctx: CheckContext) -> str:
         """Every wrong way of sending the key is 401 unauthorized, on reads and imports alike.
 
-            A prefix or a suffix of the key, the key in another case, an empty bearer, the Basic or a Token
+        A prefix or a suffix of the key, the key in another case, an empty bearer, the Basic or a Token
         scheme, the key without a scheme, and the key in the query.
         """
         variants = _key_variants(ctx.client.api_key or "")
@@ -222,12 +222,16 @@ class ProtocolPromises:
                     entry,
                 )
             )
-        reads = send(ctx, probes)
+        every = [Probe("GET", path, token=WRONG_KEY) for path in _read_paths(ctx)]
+        reads = send(ctx, probes + every)
         sent = self.run.send_refused(ctx, writes)
-        names = list(variants) * 2
+        names = [*variants, *(["a wrong key"] * len(every)), *variants]
         for name, exchange in zip(names, reads + sent, strict=True):
-            expect_code(exchange, "unauthorized", "auth.unauthorized", f"{exchange.method} with {name}")
-        return f"{', '.join(variants)}: each HTTP 401 unauthorized on a read and on an import"
+            what = f"{exchange.method} {exchange.url} with {name}"
+            expect_code(exchange, "unauthorized", "auth.unauthorized", what)
+        return (
+            f"{', '.join(variants)}: each HTTP 401 on a read and on an import; a wrong key on every read too"
+        )
 
     @promise("version.others-rejected", "version.default")
     def other_versions_are_rejected(self, ctx: CheckContext) -> str:
@@ -237,9 +241,10 @@ class ProtocolPromises:
         """
         [plain] = send(ctx, [Probe("GET", "/courses?limit=1", headers=((VERSION_HEADER, API_VERSION),))])
         expect_status(plain, 200, "version.default", f"GET /courses with {VERSION_HEADER}: {API_VERSION}")
+        older = ((VERSION_HEADER, OTHER_VERSIONS["an older version"]),)
         reads = [
             Probe("GET", "/courses?limit=1", headers=((VERSION_HEADER, v),)) for v in OTHER_VERSIONS.values()
-        ]
+        ] + [Probe("GET", path, headers=older) for path in _read_paths(ctx)]
         writes = []
         for name, value in OTHER_VERSIONS.items():
             rule = "version.others-rejected"
@@ -254,11 +259,11 @@ class ProtocolPromises:
                 )
             )
         answers = send(ctx, reads) + self.run.send_refused(ctx, writes)
-        names = list(OTHER_VERSIONS) + [entry.what for _, entry in writes]
+        names = [*OTHER_VERSIONS, *(["an older version"] * (len(reads) - len(OTHER_VERSIONS)))]
+        names += [entry.what for _, entry in writes]
         for name, exchange in zip(names, answers, strict=True):
-            expect_code(
-                exchange, "invalid_api_version", "version.others-rejected", f"{exchange.method} with {name}"
-            )
+            what = f"{exchange.method} {exchange.url} with {name}"
+            expect_code(exchange, "invalid_api_version", "version.others-rejected", what)
         others = ", ".join(OTHER_VERSIONS.values())
         return f"{API_VERSION}: HTTP 200; {others}: each HTTP 400 invalid_api_version"
 
@@ -310,6 +315,12 @@ def protocol_checks(watch: OutsideProfile | None = None) -> tuple[Check, ...]:
     """The protocol part of one run; with `watch`, it ends by comparing the rows of users outside the
     profile with what they were before the run wrote anything."""
     return ProtocolPromises(ProtocolRun(watch)).checks()
+
+
+def _read_paths(ctx: CheckContext) -> list[str]:
+    """Every read operation of the contract, on the profile's IDs."""
+    course, user = ctx.profile.quiz, ctx.profile.users[0]
+    return [path_of(t, course, user) for t, item in load_contract()["paths"].items() if "get" in item]
 
 
 def _padded(body: str, size: int) -> str:

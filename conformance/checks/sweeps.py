@@ -126,7 +126,7 @@ class Sweeps:
     def refused_writes_change_nothing(self, ctx: CheckContext) -> str:
         """No write the protocol checks made the target refuse left a trace.
 
-            Once the reports show a later import, the pair the refused writes named shows none of their dates
+        Once the reports show a later import, the pair the refused writes named shows none of their dates
         and is as it was before them.
         """
         run = self.run

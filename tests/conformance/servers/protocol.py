@@ -193,6 +193,16 @@ def writes_despite_a_wrong_key() -> ASGIApp:
     return guarded(app, intercept)
 
 
+def _reports_unguarded(value: str | None, scope: Scope) -> bool:
+    return scope["method"] == "GET" and scope["path"].startswith("/reports/")
+
+
+def _user_reads_ignore_version(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
+    if scope["method"] == "GET" and scope["path"].startswith("/users/"):
+        scope = _set_header(scope, b"rise-api-version", None)
+    return scope, body
+
+
 def _malformed_version_dropped(scope: Scope, body: bytes) -> tuple[Scope, bytes]:
     version = header_of(scope, "rise-api-version")
     if version is not None and not DATE.match(version):
@@ -322,6 +332,12 @@ SERVERS: dict[str, Server] = {
         "auth.unauthorized",
     ),
     "other schemes are accepted": Server(_wrap(accepts_key(_other_scheme)), "protocol", "auth.unauthorized"),
+    "reports are read with any key": Server(
+        _wrap(accepts_key(_reports_unguarded)), "protocol", "auth.unauthorized"
+    ),
+    "GET /users/{id} ignores Rise-API-Version": Server(
+        _wrap(requests(_user_reads_ignore_version)), "protocol", "version.others-rejected"
+    ),
     "a wrong key is refused after the import is recorded": Server(
         writes_despite_a_wrong_key, "protocol", "auth.unauthorized"
     ),
