@@ -3,8 +3,6 @@ dates the enrollment at the request, keeps an existing one, and takes an unpubli
 
 from __future__ import annotations
 
-import time
-
 from conformance.checks.expect import expect_accepted, shows_dates
 from conformance.checks.pairs import (
     barrier,
@@ -31,11 +29,8 @@ def enrollment_path(course: str, user: str) -> str:
     return f"/courses/{segment(course)}/users/{segment(user)}"
 
 
-def _enroll(ctx: CheckContext, pair: Pair, *, new: bool = True) -> Exchange:
-    """PUT for the pair; a `new` enrollment is noted as made by this run, with when."""
+def _enroll(ctx: CheckContext, pair: Pair) -> Exchange:
     [sent] = send(ctx, [Probe("PUT", enrollment_path(*pair))])
-    if sent.status == 204 and new:
-        ctx.enrolled_by_run.setdefault(pair, time.monotonic())
     return sent
 
 
@@ -127,11 +122,12 @@ def enrolling_again_keeps_the_enrollment(ctx: CheckContext) -> str:
 
     The pair is completed first; once a later import shows, both of its rows are as before the PUT.
     """
-    pairs = enrolled_pairs(ctx, learner_listing(ctx))
+    listing = learner_listing(ctx)
+    pairs = enrolled_pairs(ctx, listing)
     if not pairs:
         raise Skip("no enrolled pair: no profile user is enrolled in a published profile course")
-    pair = next((p for p in pairs if not is_fresh(ctx, p)), pairs[0])
-    fresh = is_fresh(ctx, pair)  # before this check's own import, which the context notes as well
+    pair = next((p for p in pairs if not is_fresh(listing[p])), pairs[0])
+    fresh = is_fresh(listing[pair])
     started, completed = ctx.fresh_dates()
     [imported] = ctx.send_all([import_write(*pair, started, completed)])
     expect_accepted(imported)
@@ -145,7 +141,7 @@ def enrolling_again_keeps_the_enrollment(ctx: CheckContext) -> str:
             "they did not",
             [imported, *read],
         )
-    sent = _enroll(ctx, pair, new=False)
+    sent = _enroll(ctx, pair)
     _expect_204(sent, "enroll.keeps-existing", pair)
     spare = [p for p in pairs if p != pair] + [
         (c, u) for c in ctx.profile.published_courses for u in ctx.profile.users if (c, u) != pair

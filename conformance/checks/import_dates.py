@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 from conformance.checks.dates import parse_duration, parse_instant
 from conformance.checks.expect import dates_of, shows_dates
-from conformance.checks.pairs import enrolled_pairs, learner_listing
+from conformance.checks.pairs import enrolled_pairs, learner_listing, poll
 from conformance.checks.promises import RuleBroken, answer, promise
 from conformance.engine.context import CheckContext, Pair, import_write
 from mock_server.model.contract import load_contract
@@ -93,7 +93,8 @@ def import_dates_name_their_instants(ctx: CheckContext) -> str:
 
 def _read_back(ctx: CheckContext, case: DateCase, pair: Pair, sent: list) -> str:
     course, user = pair
-    rows, exchanges, lag = ctx.wait_for(
+    rows, exchanges, lag = poll(
+        ctx,
         lambda: ctx.pair_rows(course, user),
         lambda found: any(shows_dates(r, case.started, case.completed) for r in found),
     )

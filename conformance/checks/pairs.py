@@ -6,10 +6,11 @@ Everything here reads through the Rise API only, so it holds against a tenant th
 
 from __future__ import annotations
 
-import time
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from conformance.checks.dates import parse_instant
 from conformance.checks.expect import expect_accepted, shows_dates
@@ -22,8 +23,11 @@ ROW_FIELDS: tuple[str, ...] = tuple(load_contract()["components"]["schemas"]["Re
 """The row properties the contract names; extra properties are free and never compared."""
 CLOCK_SKEW = timedelta(minutes=5)
 """How far the target's clock may be from ours when a date must be 'at the request'."""
-FRESH_ENROLLMENT = timedelta(seconds=1.5)
+FRESH_ENROLLMENT = timedelta(seconds=2)
 """An enrollment younger than this cannot be told from a rewrite by a clock with one-second steps."""
+
+
+_PAIR_PATH = re.compile(r"^/courses/([^/]+)/users/([^/]+)(?:/completions)?$")
 
 
 def now() -> datetime:
@@ -80,10 +84,29 @@ def enrolled_pairs(ctx: CheckContext, listing: dict[Pair, Row]) -> list[Pair]:
     return [pair for _, pair in sorted(dated, key=lambda item: (item[0], item[1]))]
 
 
-def is_fresh(ctx: CheckContext, pair: Pair) -> bool:
-    """This run enrolled the pair too recently for a one-second clock to tell a rewrite of its date."""
-    made = ctx.enrolled_by_run.get(pair)
-    return made is not None and time.monotonic() - made < FRESH_ENROLLMENT.total_seconds()
+def is_fresh(row: Row | None) -> bool:
+    """The row's enrollment is too recent for a clock with one-second steps to tell a rewrite of its
+    date (judged by our clock: a target clock behind ours only makes a rewrite go unseen)."""
+    enrolled = parse_instant(row.get("enrolledAt")) if row else None
+    return enrolled is not None and enrolled > now() - FRESH_ENROLLMENT
+
+
+def poll(
+    ctx: CheckContext, read: Callable[[], tuple[Any, list[Exchange]]], done: Callable[[Any], bool]
+) -> tuple[Any, list[Exchange], float | None]:
+    """Read until `done` holds or --report-timeout passes: (last value, its exchanges, lag or None).
+    The one place these checks wait on the reports; the context's poller does the waiting."""
+    return ctx.wait_for(read, done)
+
+
+def written_pairs(ctx: CheckContext) -> set[Pair]:
+    """Every pair an import or an enrollment of this run named, accepted or not, from its exchanges."""
+    found = set()
+    for exchange in ctx.client.exchanges:
+        match = _PAIR_PATH.match(urlsplit(exchange.url).path) if exchange.method in ("POST", "PUT") else None
+        if match:
+            found.add((unquote(match.group(1)), unquote(match.group(2))))
+    return found
 
 
 def rows_of_pair(ctx: CheckContext, course: str, user: str) -> tuple[Row | None, Row | None, list[Exchange]]:
@@ -99,7 +122,8 @@ def wait_in_both(
     ctx: CheckContext, course: str, user: str, done: Callable[[Row], bool]
 ) -> tuple[Row | None, Row | None, list[Exchange], bool]:
     """Poll both reports until the pair's row satisfies `done` in each, up to --report-timeout."""
-    found, exchanges, lag = ctx.wait_for(
+    found, exchanges, lag = poll(
+        ctx,
         lambda: _pair_and_exchanges(ctx, course, user),
         lambda rows: rows[0] is not None and rows[1] is not None and done(rows[0]) and done(rows[1]),
     )
@@ -120,7 +144,8 @@ def barrier(ctx: CheckContext, pair: Pair) -> list[Exchange]:
     started, completed = ctx.fresh_dates()
     [sent] = ctx.send_all([import_write(course, user, started, completed)])
     expect_accepted(sent)
-    _, exchanges, lag = ctx.wait_for(
+    _, exchanges, lag = poll(
+        ctx,
         lambda: ctx.pair_rows(course, user),
         lambda found: any(shows_dates(r, started, completed) for r in found),
     )

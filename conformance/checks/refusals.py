@@ -15,6 +15,7 @@ from conformance.checks.pairs import (
     rows_of_pair,
     unenrolled_pair,
     view,
+    written_pairs,
 )
 from conformance.checks.promises import Probe, send
 from conformance.engine.client import Exchange
@@ -50,7 +51,7 @@ class ProtocolRun:
         has not written to. Its rows are read once the reports show every earlier write of the run."""
         if self.pair is None:
             listing = learner_listing(ctx)
-            written = {pair: listing.get(pair, {}) for pair in ctx.enrolled_by_run}
+            written = {pair: listing.get(pair, {}) for pair in written_pairs(ctx)}
             courses = (ctx.profile.no_quiz, *ctx.profile.published_courses)
             self.pair = unenrolled_pair(ctx, {**listing, **written}, courses)
             self.pair = self.pair or (ctx.profile.no_quiz, ctx.profile.users[0])

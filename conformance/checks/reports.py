@@ -13,6 +13,7 @@ from conformance.checks.pairs import (
     differences,
     learner_listing,
     now,
+    poll,
     unenrolled_pair,
     wait_in_both,
 )
@@ -95,8 +96,8 @@ def report_rows_agree(ctx: CheckContext) -> str:
     enrollment date, a status literal and completion fields that fit its status. (Read again until they
     agree or --report-timeout passes: one report may show a write before the other.)
     """
-    reports, exchanges, _ = ctx.wait_for(
-        lambda: _all_reports(ctx), lambda found: _problem(ctx, found, []) is None
+    reports, exchanges, _ = poll(
+        ctx, lambda: _all_reports(ctx), lambda found: _problem(ctx, found, []) is None
     )
     problem = _problem(ctx, reports, exchanges)
     if problem is not None:
