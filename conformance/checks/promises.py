@@ -16,7 +16,7 @@ from typing import Any
 
 from conformance.engine.client import Exchange
 from conformance.engine.context import CheckContext, DryRun
-from conformance.engine.results import Check, CheckFailed, Part
+from conformance.engine.results import Basis, Check, CheckFailed, Part, Rule
 from mock_server.model.contract import ERROR_STATUS, load_contract
 
 CheckFunction = Callable[[CheckContext], str]
@@ -31,25 +31,35 @@ _SHOWN_BODY = 300
 
 
 @cache
-def rule_bases() -> dict[str, str]:
-    """Every rule ID the contract declares (`x-rules` anywhere in openapi.yaml), with its basis."""
-    found: dict[str, str] = {}
+def contract_rules() -> dict[str, Rule]:
+    """Every rule the contract declares (`x-rules` anywhere in openapi.yaml), by ID, with its pointer."""
+    found: dict[str, Rule] = {}
 
-    def walk(node: Any) -> None:
+    def walk(node: Any, pointer: str) -> None:
         if isinstance(node, dict):
-            found.update((rule["id"], rule["basis"]) for rule in node.get("x-rules", []))
-            for value in node.values():
-                walk(value)
+            for rule in node.get("x-rules", []):
+                statement = " ".join(str(rule["statement"]).split())
+                found[rule["id"]] = Rule(rule["id"], Basis(rule["basis"]), statement, pointer, 0)
+            for key, value in node.items():
+                walk(value, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
         elif isinstance(node, list):
-            for value in node:
-                walk(value)
+            for index, value in enumerate(node):
+                walk(value, f"{pointer}/{index}")
 
-    walk(load_contract())
+    walk(load_contract(), "")
     return found
 
 
+def contract_rule(rule_id: str) -> Rule:
+    return contract_rules()[rule_id]
+
+
+def rule_bases() -> dict[str, str]:
+    return {rule_id: rule.basis.value for rule_id, rule in contract_rules().items()}
+
+
 def rule_ids() -> frozenset[str]:
-    return frozenset(rule_bases())
+    return frozenset(contract_rules())
 
 
 class RuleBroken(CheckFailed):

@@ -147,6 +147,24 @@ class ProtocolPromises:
         )
         return f"{', '.join(kinds)}: each HTTP 415; application/json; charset=utf-8: HTTP 202"
 
+    @promise("import.unknown-fields-rejected")
+    def unknown_body_fields_are_refused(self, ctx: CheckContext) -> str:
+        """An import body with a field besides startedAt and completedAt is 400 invalid_request.
+
+        Each carries dates of its own, so that the ledger shows they changed nothing either.
+        """
+        extras = {"score": 50, "courseVersion": 2, "status": "Complete"}
+        probes = []
+        for name, value in extras.items():
+            probe, entry = self.run.refused_import(
+                ctx, f"an import with the field {name}", "import.unknown-fields-rejected"
+            )
+            body = {**json.loads(str(probe.body)), name: value}
+            probes.append((Probe(probe.method, probe.path, json.dumps(body), JSON), entry))
+        for (_, entry), exchange in zip(probes, self.run.send_refused(ctx, probes), strict=True):
+            expect_code(exchange, "invalid_request", "import.unknown-fields-rejected", entry.what)
+        return f"imports with {', '.join(extras)}: each HTTP 400 invalid_request"
+
     @promise("protocol.body-limit")
     def body_over_limit_is_413(self, ctx: CheckContext) -> str:
         """A body one byte over x-max-body-bytes is 413; a body of exactly the limit is read.
@@ -297,6 +315,7 @@ class ProtocolPromises:
             self.undeclared_method_is_405,
             self.body_not_json_is_415,
             self.body_over_limit_is_413,
+            self.unknown_body_fields_are_refused,
             self.key_variants_are_unauthorized,
             self.other_versions_are_rejected,
             self.key_is_checked_before_version,

@@ -122,6 +122,7 @@ class Sweeps:
         "protocol.body-limit",
         "protocol.method-not-allowed",
         "enroll.lookups",
+        "import.unknown-fields-rejected",
     )
     def refused_writes_change_nothing(self, ctx: CheckContext) -> str:
         """No write the protocol checks made the target refuse left a trace.

@@ -6,10 +6,12 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from conformance.checks.behaviour import BEHAVIOUR_PARTS
 from conformance.checks.observed import OBSERVED_CHECKS
 from conformance.checks.outside import OutsideProfile
+from conformance.checks.promises import contract_rule
 from conformance.checks.protocol import protocol_checks
 from conformance.checks.semantic import SEMANTIC_CHECKS
 from conformance.engine.client import Exchange, RiseClient
@@ -125,7 +127,9 @@ def judge(check: Check, ctx: CheckContext) -> Result:
         found = check(ctx)
     except CheckFailed as failure:
         exchanges = failure.exchanges or ctx.client.exchanges[first_exchange:][-3:]
-        return result(Outcome.FAILURE, failure.observed, exchanges, expected=failure.expected)
+        found = result(Outcome.FAILURE, failure.observed, exchanges, expected=failure.expected)
+        # Until the rule catalogue classifies findings: the rule a check names rides on its result.
+        return replace(found, rule=contract_rule(failure.rule)) if failure.rule else found
     except Skip as skip:
         return result(Outcome.SKIP, str(skip))
     except DryRun as planned:

@@ -100,7 +100,7 @@ SERVERS: dict[str, Server] = {
         "version.others-rejected",
     ),
     "unknown body fields are ignored": Server(
-        _wrap(unknown_fields_ignored), "observed", "import.unknown-fields-rejected"
+        _wrap(unknown_fields_ignored), "protocol", "import.unknown-fields-rejected"
     ),
     "an accepted import has a body": Server(_wrap(accepted_with_a_body), "protocol", "import.empty-body"),
     "PUT refuses an unpublished course": Server(
