@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
+import httpx
+
 from conformance.engine.client import mask, parse_rate
 from conformance.engine.results import Part
 from conformance.engine.runner import run
@@ -94,8 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit status."""
+def main(argv: Sequence[str] | None = None, *, transport: httpx.BaseTransport | None = None) -> int:
+    """Entry point of the console script; returns the exit status.
+
+    `transport` (for tests and embedding) carries the in-process parts' requests instead of the network;
+    `--base-url` then only names the target in URLs and output.
+    """
     args = build_parser().parse_args(argv)
     if args.command == "schemathesis-config":
         return _schemathesis_config(args)
@@ -114,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 base_url=base_url, api_key=api_key, profile=profile, max_examples=args.max_examples,
                 report_timeout=args.report_timeout, rate=args.rate_limit, seed=args.seed,
                 dry_run=args.dry_run,
-                parts=args.parts,
+                parts=args.parts, transport=transport,
             )  # fmt: skip
             live = sys.stdout.isatty()
             report = run(settings, ConsoleView(_write, live=live, secret=api_key))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
+
 from conformance.engine.client import is_loopback
 from conformance.engine.results import Part
 from conformance.profile import Profile
@@ -13,7 +15,15 @@ DEFAULT_RATE = 2.0
 DEFAULT_REPORT_TIMEOUT = 300.0
 """Rise documents that reports can take up to 5 minutes to show an import."""
 DEFAULT_MAX_EXAMPLES = 25
-PARTS: tuple[Part, ...] = (Part.SEMANTIC, Part.OBSERVED, Part.SCHEMA)
+PARTS: tuple[Part, ...] = (
+    Part.ENROLLMENT,
+    Part.REPORTS,
+    Part.LISTS,
+    Part.SEMANTIC,
+    Part.OBSERVED,
+    Part.PROTOCOL,
+    Part.SCHEMA,
+)
 """The parts a run offers, in run order."""
 
 
@@ -31,6 +41,8 @@ class RunSettings:
     parts: tuple[Part, ...] = PARTS
     allow_drift: bool = False
     """A finding on a decision of the contract is listed as drift and does not fail the run."""
+    transport: httpx.BaseTransport | None = None
+    """Requests of the in-process parts go here instead of to `base_url` (the schema phase needs a server)."""
 
     @property
     def effective_rate(self) -> float | None:
