@@ -129,7 +129,8 @@ def test_contract_lets_every_operation_be_rate_limited():
 def test_contract_error_response_codes_match_their_status(name):
     response = CONTRACT["components"]["responses"][name]
     schema = response["content"]["application/json"]["schema"]
-    codes = schema["allOf"][1]["properties"]["code"]["enum"]
+    assert schema["allOf"] == [{"$ref": "#/components/schemas/Error"}], f"{name}: one shared Error model"
+    codes = schema["properties"]["code"]["enum"]
     statuses = {ERROR_STATUS[code] for code in codes}
     assert len(statuses) == 1, f"{name} mixes statuses {statuses}"
     for path, item in CONTRACT["paths"].items():
@@ -162,3 +163,32 @@ def test_contract_links_the_import_to_both_reports():
     responses = CONTRACT["paths"]["/courses/{courseId}/users/{userId}/completions"]["post"]["responses"]
     links = responses["202"]["links"]
     assert {link["operationId"] for link in links.values()} == {"getCourseReport", "getLearnerReport"}
+
+
+def contract_rules() -> list[tuple[str, dict[str, Any]]]:
+    return [(where, rule) for where, node in walk(CONTRACT) for rule in node.get("x-rules", [])]
+
+
+def test_every_rule_has_a_stable_id_a_basis_and_a_statement():
+    rules = contract_rules()
+    ids = [rule.get("id") for _, rule in rules]
+    assert len(ids) == len(set(ids)), f"rule IDs appear twice: {sorted(i for i in ids if ids.count(i) > 1)}"
+    for where, rule in rules:
+        assert set(rule) == {"id", "basis", "statement"}, f"{where}: rule {rule} needs id, basis, statement"
+        assert rule["basis"] in ("documented", "assumption"), f"{where}: {rule['id']} basis {rule['basis']!r}"
+        assert rule["statement"].strip(), f"{where}: {rule['id']} has no statement"
+
+
+def test_every_decision_and_every_operation_states_its_rules():
+    """A decision (x-assumption) or an operation without rules is a promise nothing can be checked against.
+    The document's own format (info) is the one decision that is not behavioural."""
+    untraced = [
+        where
+        for where, node in walk(CONTRACT)
+        if where != "/info"
+        and "/links/" not in where
+        and (node.get("x-assumption") is True or "operationId" in node)
+        and not node.get("x-rules")
+        and not any(r for _, r in walk(node) if r.get("x-rules"))
+    ]
+    assert not untraced, f"these contract nodes state behaviour but carry no x-rules: {untraced}"

@@ -15,16 +15,17 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance.errors import TargetError
+from mock_server.model.redaction import MASK, redact
 
-MASK = "***"
 MAX_RETRY_AFTER_SECONDS = 60.0
 MAX_429_RETRIES = 3
 _BODY_LIMIT = 2000
 
 
 def mask(text: str, secret: str | None) -> str:
-    """`text` with every occurrence of `secret` replaced, so no output ever carries the API key."""
-    return text.replace(secret, MASK) if secret else text
+    """`text` with every whole occurrence of `secret` replaced (see `mock_server.model.redaction`), so
+    no output ever carries the API key and a short key leaves other words as they are."""
+    return redact(text, secret)
 
 
 def is_loopback(base_url: str) -> bool:
@@ -91,6 +92,19 @@ class Exchange:
         body = self.json()
         return body.get("code") if isinstance(body, dict) else None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The exchange in machine form (report.json); already masked."""
+        return {
+            "method": self.method,
+            "url": self.url,
+            "requestHeaders": self.request_headers,
+            "requestBody": self.request_body,
+            "status": self.status,
+            "responseHeaders": self.response_headers,
+            "responseBody": _cut(self.response_body),
+            "seconds": round(self.seconds, 3),
+        }
+
     def describe(self) -> str:
         """Request and response as an HTTP transcript, for reports."""
         lines = [f"{self.method} {self.url}"]
@@ -110,6 +124,8 @@ class RateLimitSighting:
 
     url: str
     retry_after: str | None
+    headers: dict[str, str] = field(default_factory=dict)
+    """The 429 answer's headers (the version header is promised on it too)."""
 
 
 @dataclass
@@ -120,6 +136,8 @@ class RiseClient:
     api_key: str | None
     rate: float | None = None
     timeout: float = 30.0
+    transport: httpx.BaseTransport | None = None
+    """Where requests go instead of the network (e.g. `AppTransport` for an in-process app)."""
     exchanges: list[Exchange] = field(default_factory=list)
     rate_limited: list[RateLimitSighting] = field(default_factory=list)
     _http: httpx.Client = field(init=False, repr=False)
@@ -127,7 +145,7 @@ class RiseClient:
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
-        self._http = httpx.Client(timeout=self.timeout, follow_redirects=False)
+        self._http = httpx.Client(timeout=self.timeout, follow_redirects=False, transport=self.transport)
         self._pacer = Pacer(self.rate)
 
     def close(self) -> None:
@@ -168,7 +186,7 @@ class RiseClient:
             if response.status_code != 429:
                 break
             retry_after = response.headers.get("Retry-After")
-            self.rate_limited.append(RateLimitSighting(url, retry_after))
+            self.rate_limited.append(RateLimitSighting(url, retry_after, dict(response.headers)))
             time.sleep(_retry_delay(retry_after))
         exchange = self._record(method, url, sent, content, response, seconds)
         self.exchanges.append(exchange)

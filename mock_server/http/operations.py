@@ -303,13 +303,20 @@ _REPLACED = {
 }
 
 
-def middleware_stack(after_security: t.Sequence[ASGIApp] = ()) -> list[ASGIApp]:
+def middleware_stack(
+    *,
+    outermost: t.Sequence[ASGIApp] = (),
+    before_browsable: t.Sequence[ASGIApp] = (),
+    after_security: t.Sequence[ASGIApp] = (),
+) -> list[ASGIApp]:
     """Connexion's default middlewares, with the Swagger UI asked only about its own paths, request
-    validation and the handler call built once per operation, and `after_security` placed between
-    authentication and request validation."""
-    stack: list[ASGIApp] = []
+    validation and the handler call built once per operation; `outermost` placed before them all,
+    `before_browsable` where `MiddlewarePosition.BEFORE_SWAGGER` puts a middleware and `after_security`
+    where `BEFORE_VALIDATION` does (between authentication and request validation). Those two positions
+    name Connexion's own classes, which this stack replaces, so `add_middleware` cannot find them."""
+    placed = {SwaggerUIMiddleware: before_browsable, RequestValidationMiddleware: after_security}
+    stack: list[ASGIApp] = [*outermost]
     for middleware in ConnexionMiddleware.default_middlewares:
-        if middleware is RequestValidationMiddleware:
-            stack.extend(after_security)
+        stack.extend(placed.get(middleware, ()))
         stack.append(_REPLACED.get(middleware, middleware))
     return [*stack, HandlerMiddleware]

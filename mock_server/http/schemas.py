@@ -20,6 +20,8 @@ import jsonschema_rs
 from connexion.json_schema import Draft4RequestValidator
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
 
+from mock_server.model.schema import json_schema
+
 FORMAT_CHECKER: FormatChecker = Draft4Validator.FORMAT_CHECKER
 """The format checks Connexion validates requests with (those jsonschema has for Draft 4)."""
 
@@ -36,23 +38,6 @@ def _formats(schema: Any) -> set[str]:
         for value in schema:
             found |= _formats(value)
     return found
-
-
-def _with_nullable_as_null(schema: Any) -> Any:
-    """Connexion's `nullable` (or `x-nullable`) lets None through `type` and `enum`; plain JSON Schema
-    says the same with a "null" type and a null enum member."""
-    if isinstance(schema, list):
-        return [_with_nullable_as_null(value) for value in schema]
-    if not isinstance(schema, dict):
-        return schema
-    result = {key: _with_nullable_as_null(value) for key, value in schema.items()}
-    if schema.get("x-nullable") is True or schema.get("nullable"):
-        if "type" in result:
-            types = result["type"] if isinstance(result["type"], list) else [result["type"]]
-            result["type"] = [*types, "null"] if "null" not in types else types
-        if "enum" in result and None not in result["enum"]:
-            result["enum"] = [*result["enum"], None]
-    return result
 
 
 def _conforms(checker: FormatChecker, name: str, instance: Any) -> bool:
@@ -80,9 +65,8 @@ class CompiledSchema:
         formats = {}
         if format_checker is not None:
             formats = {name: partial(_conforms, format_checker, name) for name in _formats(schema)}
-        fast_schema = copy.deepcopy(schema)
         self.fast: Any = jsonschema_rs.Draft4Validator(
-            _with_nullable_as_null(fast_schema) if nullable else fast_schema,
+            json_schema(schema) if nullable else copy.deepcopy(schema),
             formats=formats,
             validate_formats=format_checker is not None,
             ignore_unknown_formats=True,

@@ -30,6 +30,8 @@ class Backend:
     tenant: Tenant
     journal: Journal
     faults: Faults
+    kept: bool = False
+    """The database already held a tenant, which is served instead of the seed."""
 
 
 def memory_backend(tenant: Tenant) -> Backend:
@@ -38,23 +40,33 @@ def memory_backend(tenant: Tenant) -> Backend:
 
 
 def open_backend(
-    *, seed: str | Path | None = None, database: str | Path | None = None, report_lag: float = 0
+    *,
+    seed: str | Path | None = None,
+    database: str | Path | None = None,
+    report_lag: float = 0,
+    reseed: bool = False,
 ) -> Backend:
     """In memory; with `database` a SQLite file, or a `postgresql://` URL: kept across restarts (the seed
-    only fills an empty store) and shared by every process that opens the same file (on one host) or
-    database (on any host). `report_lag` is how many seconds a write takes to reach the reports. A bad seed
-    raises SeedError; a database that cannot be used, PostgresError."""
+    only fills an empty store, unless `reseed` replaces what it holds, journal and faults included) and
+    shared by every process that opens the same file (on one host) or database (on any host). `report_lag`
+    is how many seconds a write takes to reach the reports. A bad seed raises SeedError; a database that
+    cannot be used, DatabaseError (PostgresError for PostgreSQL)."""
     seed_state = load_seed_file(seed or DEMO_SEED_PATH)
     lag = timedelta(seconds=report_lag)
     if database is None:
         return memory_backend(Tenant(seed_state, report_lag=lag))
     if is_postgres_url(str(database)):
         pg = PostgresDatabase(str(database))
-        tenant = Tenant(seed_state, store=PostgresStore(pg), keep_existing=True, report_lag=lag)
-        return Backend(tenant, PostgresJournal(pg), PostgresFaults(pg))
-    db = Database(database)
-    tenant = Tenant(seed_state, store=SQLiteStore(db), keep_existing=True, report_lag=lag)
-    return Backend(tenant, SQLiteJournal(db), SQLiteFaults(db))
+        store, journal, faults = PostgresStore(pg), PostgresJournal(pg), PostgresFaults(pg)
+    else:
+        db = Database(database)
+        store, journal, faults = SQLiteStore(db), SQLiteJournal(db), SQLiteFaults(db)
+    kept = not reseed and store.holds_tenant()
+    tenant = Tenant(seed_state, store=store, keep_existing=kept, report_lag=lag)
+    if not kept:
+        journal.clear()
+        faults.clear()
+    return Backend(tenant, journal, faults, kept=kept)
 
 
 def is_postgres_url(database: str) -> bool:

@@ -20,13 +20,12 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg.rows import dict_row
 
-from mock_server.model.errors import MockError
 from mock_server.model.records import Completion, Enrollment, TenantState
 from mock_server.model.seed import state_to_document
 from mock_server.store.faults import Fault, take
-from mock_server.store.journal import CAPACITY, JournalEntry
+from mock_server.store.journal import CAPACITY, JournalEntry, entry_from_json, entry_json
 from mock_server.store.rows import completion_values, course_values, enrollment_values, user_values
-from mock_server.store.sql import SQLStore
+from mock_server.store.sql import COLUMNS, DatabaseError, SQLStore, foreign_table
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS courses (id TEXT COLLATE "C" PRIMARY KEY, title TEXT NOT NULL,
@@ -53,7 +52,13 @@ _TRIM_EVERY = 100
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext('rise-mock ' || current_schema()))"
 
 
-class PostgresError(MockError):
+_COLUMNS_FOUND = """
+SELECT table_name, column_name FROM information_schema.columns
+WHERE table_schema = current_schema() AND table_name = ANY(%s) ORDER BY table_name, ordinal_position
+"""
+
+
+class PostgresError(DatabaseError):
     """The database cannot be reached or used; the message says where and what to check."""
 
 
@@ -74,13 +79,23 @@ class PostgresDatabase:
         self._local = threading.local()
         try:
             with self.atomic():
-                self.execute(_SCHEMA)
+                reason = self._foreign_table()
+                if reason is None:
+                    self.execute(_SCHEMA)
         except psycopg.Error as error:
             raise PostgresError(
                 f"cannot create rise-mock's tables in {printable_url(url)} ({error}): check that the "
                 "database (and the schema its search_path names) exists and that this user may create "
                 "tables in it."
             ) from None
+        if reason is not None:
+            raise PostgresError(f"cannot use the PostgreSQL database {printable_url(url)}: {reason}.")
+
+    def _foreign_table(self) -> str | None:
+        found: dict[str, list[str]] = {}
+        for row in self.rows(_COLUMNS_FOUND, list(COLUMNS)):
+            found.setdefault(row["table_name"], []).append(row["column_name"])
+        return foreign_table(found, "database (or schema)")
 
     def _connection(self) -> psycopg.Connection:
         connection = getattr(self._local, "connection", None)
@@ -189,9 +204,10 @@ class PostgresJournal:
         self._db = database
 
     def record(self, **fields: Any) -> JournalEntry:
-        (row,) = self._db.rows(
-            "INSERT INTO journal (entry) VALUES (%s) RETURNING id", json.dumps(fields, default=str)
-        )
+        """Kept in the entry's control-API form, as SQLite keeps it; one statement; older entries are
+        dropped now and then (`entries` never shows more than the capacity)."""
+        document = json.dumps(entry_json(JournalEntry(id=0, **fields)), default=str)
+        (row,) = self._db.rows("INSERT INTO journal (entry) VALUES (%s) RETURNING id", document)
         if row["id"] % _TRIM_EVERY == 0:
             self._db.execute("DELETE FROM journal WHERE id <= %s", row["id"] - self.capacity)
         return JournalEntry(id=row["id"], **fields)
@@ -202,7 +218,7 @@ class PostgresJournal:
             "AND id > (SELECT coalesce(max(id), 0) FROM journal) - %s ORDER BY id"
         )
         rows = self._db.rows(sql, since, self.capacity)
-        return [JournalEntry(id=row["id"], **json.loads(row["entry"])) for row in rows]
+        return [entry_from_json({**json.loads(row["entry"]), "id": row["id"]}) for row in rows]
 
     def clear(self) -> None:
         self._db.execute("DELETE FROM journal")

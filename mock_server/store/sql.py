@@ -8,6 +8,7 @@ import functools
 import json
 from typing import Any
 
+from mock_server.model.errors import MockError
 from mock_server.model.records import Completion, Course, Enrollment, TenantState, User
 from mock_server.model.seed import state_from_document
 from mock_server.store.keyset import after_clause, limit_clause
@@ -18,6 +19,52 @@ from mock_server.store.rows import (
     enrollment_from_row,
     user_from_row,
 )
+
+
+class DatabaseError(MockError):
+    """A database (a SQLite file, a PostgreSQL database) that cannot be opened or used; the message names
+    it and says what to do."""
+
+
+COLUMNS = {
+    "courses": [
+        "id",
+        "title",
+        "source",
+        "published_version",
+        "quiz_required",
+        "author_id",
+        "cover_image_url",
+    ],
+    "users": ["id", "email", "role", "first_name", "last_name", "last_active_at"],
+    "enrollments": ["course_id", "user_id", "enrolled_at"],
+    "completions": [
+        "course_id",
+        "user_id",
+        "started_at",
+        "completed_at",
+        "course_version",
+        "quiz_score_percent",
+        "imported_at",
+        "shown_before",
+    ],
+    "seed": ["id", "document"],
+    "journal": ["id", "entry"],
+    "faults": ["id", "fault"],
+}
+"""The tables a SQL store writes and their columns, to tell rise-mock's database from another program's."""
+
+
+def foreign_table(found: dict[str, list[str]], place: str) -> str | None:
+    """Why a database whose tables have the `found` columns is another program's, else None: a table of
+    one of rise-mock's names with other columns is left untouched. `place` is "file" or "database"."""
+    for table, columns in COLUMNS.items():
+        if found.get(table) and found[table] != columns:
+            return (
+                f"it holds a table {table!r} with the columns {found[table]}, not rise-mock's {columns}: "
+                f"choose another {place}"
+            )
+    return None
 
 
 @functools.cache
@@ -56,6 +103,10 @@ class SQLStore:
                     for c in map(completion_from_row, self._db.rows("SELECT * FROM completions"))
                 },
             )
+
+    def holds_tenant(self) -> bool:
+        """Whether the database already holds a tenant (it has a seed), without reading it."""
+        return bool(self._db.rows("SELECT 1 FROM seed WHERE id = 1"))
 
     def seed(self) -> TenantState | None:
         rows = self._db.rows("SELECT document FROM seed WHERE id = 1")

@@ -4,22 +4,24 @@ several worker processes (each class implements the protocol of its memory twin)
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
 
-from mock_server.model.records import Completion, Course, Enrollment, TenantState, User
+from mock_server.model.records import Completion, Enrollment, TenantState
 from mock_server.model.seed import state_to_document
 from mock_server.store.faults import Fault, take
-from mock_server.store.journal import CAPACITY, JournalEntry
-from mock_server.store.rows import completion_fields as _completion_fields
-from mock_server.store.rows import text_of_time as _time
-from mock_server.store.sql import SQLStore
+from mock_server.store.journal import CAPACITY, JournalEntry, entry_from_json, entry_json
+from mock_server.store.rows import completion_values, course_values, enrollment_values, user_values
+from mock_server.store.sql import COLUMNS, DatabaseError, SQLStore, foreign_table
+
+__all__ = ["Database", "DatabaseError", "SQLiteFaults", "SQLiteJournal", "SQLiteStore"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS courses (id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL,
@@ -57,22 +59,70 @@ def _patiently(run: Callable[[], T]) -> T:
         time.sleep(_LOCK_STEP_SECONDS)
 
 
+def _unusable_path(path: Path) -> str | None:
+    """Why `path` cannot hold the database, when that can be told before SQLite tries; else None."""
+    folder = path.parent
+    if path.is_dir():
+        return f"it is a folder: name a file in it instead, such as {path / 'rise-mock.sqlite3'}"
+    if not folder.exists():
+        return f"the folder {folder} does not exist: create it first (mkdir -p {folder}) or choose another"
+    if not folder.is_dir():
+        return f"{folder} is not a folder: choose a file in a folder"
+    if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        return f"the folder {folder} is not writable: choose a folder you can write to"
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        return "the file is not readable and writable by you: change its permissions or choose another"
+    return None
+
+
+def _advice(error: sqlite3.Error) -> str:
+    text = str(error)
+    if "not a database" in text:
+        return (
+            "it is not a SQLite database (or it is damaged): choose another file, or delete this one to "
+            "start afresh"
+        )
+    if "readonly" in text or "read-only" in text:
+        return "it is read-only: make it (and its folder) writable, or choose another file"
+    if "locked" in text:
+        return "another program holds it locked: stop that program or choose another file"
+    return f"SQLite says {text!r}: check that the file and its folder exist and are writable"
+
+
 class Database:
     """One SQLite file; a connection per thread; `atomic()` is an immediate transaction, re-entrant.
     Statements wait for other processes' writes as `_patiently` says."""
 
     def __init__(self, path: str | Path) -> None:
+        """Open (or create) the file; a file that cannot be used raises DatabaseError saying why."""
         self.path = str(path)
         self._local = threading.local()
-        connection = self._connection()
-        _patiently(lambda: connection.executescript(_SCHEMA))
+        reason = _unusable_path(Path(path))
+        if reason is None:
+            try:
+                reason = self._foreign_table()
+                if reason is None:
+                    connection = self._connection()
+                    _patiently(lambda: connection.executescript(_SCHEMA))
+            except sqlite3.Error as error:
+                reason = _advice(error)
+        if reason is not None:
+            raise DatabaseError(f"cannot use the database file {self.path}: {reason}.")
+
+    def _foreign_table(self) -> str | None:
+        found = {table: [row[1] for row in self.rows(f"PRAGMA table_info({table})")] for table in COLUMNS}
+        return foreign_table(found, "file")
 
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None:
             connection = sqlite3.connect(self.path, timeout=0, isolation_level=None)
             _patiently(lambda: connection.execute("PRAGMA journal_mode=WAL"))
-            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA synchronous=NORMAL")  # durable when the process dies, not the OS
+            # A seed of 100,000 completions is one transaction; a larger page cache keeps it from
+            # spilling to the log page by page (the cache grows only as far as it is used).
+            connection.execute("PRAGMA cache_size=-65536")
+            connection.row_factory = sqlite3.Row
             self._local.connection, self._local.depth = connection, 0
         return connection
 
@@ -100,12 +150,15 @@ class Database:
 
     def rows(self, sql: str, *params: Any) -> list[sqlite3.Row]:
         connection = self._connection()
-        connection.row_factory = sqlite3.Row
         return self._run(lambda: connection.execute(sql, params).fetchall())
 
     def execute(self, sql: str, *params: Any) -> None:
         connection = self._connection()
         self._run(lambda: connection.execute(sql, params))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        connection = self._connection()
+        self._run(lambda: connection.executemany(sql, rows))
 
     def _run(self, statement: Callable[[], T]) -> T:
         """Inside a transaction the lock is held already; outside, a statement waits for it."""
@@ -119,64 +172,26 @@ class SQLiteStore(SQLStore):
         with self._db.atomic():
             for table in ("courses", "users", "enrollments", "completions"):
                 self._db.execute(f"DELETE FROM {table}")
-            for course in state.courses.values():
-                self._save_course(course)
-            for user in state.users.values():
-                self._save_user(user)
-            for enrollment in state.enrollments.values():
-                self.save_enrollment(enrollment)
-            for completion in state.completions.values():
-                self.save_completion(completion)
+            self._db.executemany(_INSERT_COURSE, map(course_values, state.courses.values()))
+            self._db.executemany(_INSERT_USER, map(user_values, state.users.values()))
+            self._db.executemany(_INSERT_ENROLLMENT, map(enrollment_values, state.enrollments.values()))
+            self._db.executemany(_INSERT_COMPLETION, map(completion_values, state.completions.values()))
 
     def set_seed(self, state: TenantState) -> None:
         document = json.dumps(state_to_document(state))
         self._db.execute("INSERT OR REPLACE INTO seed (id, document) VALUES (1, ?)", document)
 
     def save_enrollment(self, enrollment: Enrollment) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO enrollments VALUES (?, ?, ?)",
-            enrollment.course_id,
-            enrollment.user_id,
-            _time(enrollment.enrolled_at),
-        )
+        self._db.execute(_INSERT_ENROLLMENT, *enrollment_values(enrollment))
 
     def save_completion(self, completion: Completion) -> None:
-        c = completion
-        self._db.execute(
-            "INSERT OR REPLACE INTO completions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            c.course_id,
-            c.user_id,
-            _time(c.started_at),
-            _time(c.completed_at),
-            c.course_version,
-            c.quiz_score_percent,
-            _time(c.imported_at),
-            None if c.shown_before is None else json.dumps(_completion_fields(c.shown_before)),
-        )
+        self._db.execute(_INSERT_COMPLETION, *completion_values(completion))
 
-    def _save_course(self, c: Course) -> None:
-        self._db.execute(
-            "INSERT INTO courses VALUES (?, ?, ?, ?, ?, ?, ?)",
-            c.id,
-            c.title,
-            c.source.value,
-            c.published_version,
-            int(c.quiz_required),
-            c.author_id,
-            c.cover_image_url,
-        )
 
-    def _save_user(self, u: User) -> None:
-        self._db.execute(
-            "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)",
-            u.id,
-            u.email,
-            u.role.value,
-            u.first_name,
-            u.last_name,
-            _time(u.last_active_at),
-        )
-
+_INSERT_COURSE = "INSERT INTO courses VALUES (?, ?, ?, ?, ?, ?, ?)"
+_INSERT_USER = "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)"
+_INSERT_ENROLLMENT = "INSERT OR REPLACE INTO enrollments VALUES (?, ?, ?)"
+_INSERT_COMPLETION = "INSERT OR REPLACE INTO completions VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 
 _TRIM_EVERY = 100
 """The journal drops entries past its capacity every this many entries."""
@@ -190,10 +205,11 @@ class SQLiteJournal:
         self._db = database
 
     def record(self, **fields: Any) -> JournalEntry:
-        """One statement, so that workers seldom wait for each other; older entries are dropped now and
-        then (`entries` never shows more than the capacity)."""
-        sql = "INSERT INTO journal (entry) VALUES (?) RETURNING id"
-        (row,) = self._db.rows(sql, json.dumps(fields, default=str))
+        """Kept in the entry's control-API form, so that the file reads as the journal does; one
+        statement, so that workers seldom wait for each other; older entries are dropped now and then
+        (`entries` never shows more than the capacity)."""
+        document = json.dumps(entry_json(JournalEntry(id=0, **fields)), default=str)
+        (row,) = self._db.rows("INSERT INTO journal (entry) VALUES (?) RETURNING id", document)
         if row["id"] % _TRIM_EVERY == 0:
             self._db.execute("DELETE FROM journal WHERE id <= ?", row["id"] - self.capacity)
         return JournalEntry(id=row["id"], **fields)
@@ -204,7 +220,7 @@ class SQLiteJournal:
             "AND id > (SELECT coalesce(max(id), 0) FROM journal) - ? ORDER BY id"
         )
         rows = self._db.rows(sql, since, self.capacity)
-        return [JournalEntry(id=row["id"], **json.loads(row["entry"])) for row in rows]
+        return [entry_from_json({**json.loads(row["entry"]), "id": row["id"]}) for row in rows]
 
     def clear(self) -> None:
         self._db.execute("DELETE FROM journal")

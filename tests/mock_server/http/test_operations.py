@@ -8,6 +8,7 @@ import inspect
 
 from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 
 from mock_server.http import schemas, validation
@@ -57,15 +58,41 @@ def test_requests_build_no_validator_and_inspect_no_signature(make_client, monke
     assert deep_copied_dicts == []
 
 
-def test_middleware_stack_is_connexions_with_three_built_once_and_extras_after_security() -> None:
-    class Extra:
+def test_middleware_stack_is_connexions_with_three_built_once_and_extras_where_connexion_puts_them() -> None:
+    class Outer:
         pass
 
-    stack = middleware_stack(after_security=[Extra])
-    replaced = {SwaggerUIMiddleware: BrowsableMiddleware, RequestValidationMiddleware: Extra}
+    class BeforeBrowsable:
+        pass
+
+    class AfterSecurity:
+        pass
+
+    stack = middleware_stack(
+        outermost=[Outer], before_browsable=[BeforeBrowsable], after_security=[AfterSecurity]
+    )
+    replaced = {SwaggerUIMiddleware: BrowsableMiddleware, RequestValidationMiddleware: AfterSecurity}
     expected = [replaced.get(m, m) for m in ConnexionMiddleware.default_middlewares]
-    expected.insert(expected.index(Extra) + 1, CompiledRequestValidationMiddleware)
-    assert stack == [*expected, HandlerMiddleware]
+    expected.insert(expected.index(AfterSecurity) + 1, CompiledRequestValidationMiddleware)
+    expected.insert(expected.index(BrowsableMiddleware), BeforeBrowsable)
+    assert stack == [Outer, *expected, HandlerMiddleware]
+    # Where Connexion's own positions would have put them:
+    assert stack.index(BeforeBrowsable) == stack.index(BrowsableMiddleware) - 1
+    assert (
+        stack.index(SecurityMiddleware)
+        < stack.index(AfterSecurity)
+        < stack.index(CompiledRequestValidationMiddleware)
+    )
+
+
+def test_app_checks_the_control_key_before_serving_and_the_version_after_the_api_key(make_client) -> None:
+    guarded = make_client(admin_key="admin-key-0c9d1e")
+    assert guarded.get("/__mock/state").json()["code"] == "unauthorized"
+    assert guarded.get("/__mock/ui/").status_code == 200  # the browsable description stays open
+    stale = {"Rise-API-Version": "2019-01-01"}
+    assert guarded.get("/courses", headers=stale).status_code == 401  # a bad key comes first
+    answer = guarded.get("/courses?limit=0", headers={**AUTH, **stale})
+    assert answer.json()["code"] == "invalid_api_version"  # then the version, before validation
 
 
 def test_browsable_contract_and_ui_are_still_served(client) -> None:

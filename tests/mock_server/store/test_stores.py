@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import multiprocessing
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 
 from mock_server.model.pagination import decode_cursor
@@ -15,7 +17,15 @@ from mock_server.model.seed import DEMO_SEED_PATH, load_seed_file
 from mock_server.model.store import MemoryStore
 from mock_server.model.tenant import Tenant
 from mock_server.store.backend import open_backend
-from mock_server.store.faults import Fault
+from mock_server.store.faults import (
+    DEFAULT_RETRY_AFTER,
+    Fault,
+    MemoryFaults,
+    Network,
+    fault_from_json,
+    fault_json,
+)
+from mock_server.store.journal import CAPACITY, Disconnect, JournalEntry, MemoryJournal
 from mock_server.store.postgres import (
     PostgresDatabase,
     PostgresError,
@@ -23,6 +33,7 @@ from mock_server.store.postgres import (
     PostgresJournal,
     PostgresStore,
 )
+from mock_server.store.sql import DatabaseError
 from mock_server.store.sqlite import Database, SQLiteFaults, SQLiteJournal, SQLiteStore
 
 DEMO = load_seed_file(DEMO_SEED_PATH)
@@ -60,13 +71,58 @@ def _parts(database: str):
     return SQLiteStore(db), SQLiteJournal(db), SQLiteFaults(db)
 
 
+def _opened(request, tmp_path, memory: tuple):
+    """The store, journal and faults of the fixture's medium: `memory` or a fresh SQL database."""
+    if request.param == "memory":
+        return memory
+    if request.param == "sqlite":
+        return _parts(str(tmp_path / "t.sqlite3"))
+    return _parts(request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture(params=["memory", *SQL])
 def store(request, tmp_path):
-    if request.param == "memory":
-        return MemoryStore()
-    if request.param == "sqlite":
-        return _parts(str(tmp_path / "t.sqlite3"))[0]
-    return _parts(request.getfixturevalue("postgres_url"))[0]
+    return _opened(request, tmp_path, (MemoryStore(), None, None))[0]
+
+
+@pytest.fixture(params=["memory", *SQL])
+def make_journal(request, tmp_path):
+    """A journal of the fixture's medium holding at most `capacity` entries: `make_journal(capacity)`."""
+
+    def make(capacity: int = CAPACITY):
+        journal = _opened(request, tmp_path, (None, MemoryJournal(capacity), None))[1]
+        journal.capacity = capacity  # the SQL journals read it at each write
+        return journal
+
+    return make
+
+
+@pytest.fixture
+def journal(make_journal):
+    return make_journal()
+
+
+@pytest.fixture(params=["memory", *SQL])
+def faults(request, tmp_path):
+    return _opened(request, tmp_path, (None, None, MemoryFaults()))[2]
+
+
+def _entry_fields(**changes) -> dict:
+    """The fields of a journal entry (all but its id)."""
+    fields = dict(
+        at=datetime(2024, 5, 2, 9, 0, 0, 125000, tzinfo=UTC),
+        method="GET",
+        path="/courses",
+        query="",
+        content_type=None,
+        api_version=None,
+        authorization="bearer",
+        body={"a": 1},
+        status=200,
+        code=None,
+        duration_ms=1.0,
+    )
+    return {**fields, **changes}
 
 
 def test_store_replace_and_snapshot_round_trip_the_demo_tenant(store):
@@ -173,31 +229,70 @@ def test_sql_seed_is_shared_so_reset_anywhere_goes_back_to_the_loaded_seed(datab
     assert "draft-301" not in second.state().courses
 
 
-@pytest.mark.parametrize("database", SQL, indirect=True)
-def test_sql_journal_keeps_the_last_entries_up_to_its_capacity(database):
-    journal = _parts(database)[1]
-    journal.capacity = 3
-    fields = dict(
-        at=0.0,
-        method="GET",
-        path="/courses",
-        query="",
-        content_type=None,
-        api_version=None,
-        authorization="bearer",
-        body={"a": 1},
-        status=200,
-        code=None,
-        duration_ms=1.0,
-    )
+def test_journal_keeps_the_last_entries_up_to_its_capacity(make_journal):
+    journal = make_journal(3)
     for _ in range(5):
-        journal.record(**fields)
+        journal.record(**_entry_fields())
     entries = journal.entries()
     assert [entry.id for entry in entries] == [3, 4, 5]
     assert entries[0].body == {"a": 1}
+    assert entries[0].at == datetime(2024, 5, 2, 9, 0, 0, 125000, tzinfo=UTC)
     assert [entry.id for entry in journal.entries(since=4)] == [5]
     journal.clear()
     assert journal.entries() == []
+
+
+def test_journal_gives_back_each_entry_as_recorded_with_how_its_connection_ended(journal):
+    hung_up = _entry_fields(
+        method="POST", body='{"startedAt": ', status=None, code=None, disconnected=Disconnect.CLIENT
+    )
+    dropped = _entry_fields(status=None, disconnected=Disconnect.FAULT, at=datetime(2024, 5, 2, tzinfo=UTC))
+    refused = _entry_fields(status=401, code="unauthorized", authorization="none", body=None)
+    recorded = [journal.record(**fields) for fields in (hung_up, dropped, refused)]
+    entries = journal.entries()
+    assert entries == recorded
+    sent = [hung_up, dropped, refused]
+    assert entries == [JournalEntry(id=e.id, **fields) for e, fields in zip(entries, sent, strict=True)]
+    assert [type(entry.disconnected) for entry in entries] == [Disconnect, Disconnect, type(None)]
+    assert entries[1].at.tzinfo is not None and entries[1].at == datetime(2024, 5, 2, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("database", SQL, indirect=True)
+def test_sql_journal_keeps_entries_in_their_control_api_form(database):
+    journal = _parts(database)[1]
+    entry = journal.record(**_entry_fields(status=None, disconnected=Disconnect.CLIENT))
+    (row,) = journal._db.rows(f"SELECT entry FROM journal WHERE id = {entry.id}")
+    assert '"at": "2024-05-02T09:00:00.125000Z"' in row["entry"]
+    assert '"disconnected": "client"' in row["entry"] and '"durationMs": 1.0' in row["entry"]
+
+
+def test_faults_take_counts_down_in_the_order_they_were_added_and_then_forgets_them(faults):
+    faults.add(Fault(path="/users", status=500))
+    faults.add(Fault(status=503, times=2))
+    assert faults.take("GET", "/courses").status == 503
+    assert [(f.status, f.times) for f in faults.pending()] == [(500, 1), (503, 1)]
+    assert faults.take("GET", "/users").status == 500
+    assert faults.take("GET", "/users").status == 503
+    assert faults.take("GET", "/courses") is None
+    assert faults.pending() == []
+
+
+def test_faults_keep_network_faults_and_the_retry_after_a_429_gets(faults):
+    imports = "/courses/*/users/*/completions"
+    faults.add(fault_from_json({"method": "POST", "path": imports, "network": "drop"}))
+    faults.add(fault_from_json({"status": 429}))
+    faults.add(fault_from_json({"method": "POST", "path": imports, "network": "truncate", "delayMs": 5}))
+    dropped, limited, truncated = faults.pending()
+    assert dropped.network is Network.DROP and dropped.status == 0
+    assert truncated.network is Network.TRUNCATE and truncated.delay_ms == 5
+    assert limited.retry_after is None and limited.retry_after_header == DEFAULT_RETRY_AFTER
+    assert fault_json(limited)["retryAfter"] == DEFAULT_RETRY_AFTER
+    assert faults.take("GET", "/courses") == limited
+    assert faults.take("POST", "/courses/c/users/u/completions").network is Network.DROP
+    assert faults.take("POST", "/courses/c/users/u/completions") == truncated
+    faults.add(Fault(status=503))
+    faults.clear()
+    assert faults.pending() == []
 
 
 def _take(database: str, queue) -> None:
@@ -273,19 +368,79 @@ def test_open_backend_keeps_the_tenant_journal_and_faults_in_the_database(databa
     first = open_backend(database=database)
     first.tenant.import_completion("rise-intro-102", "user-alan", DATES)
     first.faults.add(Fault(status=503))
-    first.journal.record(
-        at=0.0, method="GET", path="/courses", query="", content_type=None, api_version=None,
-        authorization="none", body=None, status=401, code="unauthorized", duration_ms=0.5,
-    )  # fmt: skip
+    first.journal.record(**_entry_fields(status=401, code="unauthorized", authorization="none", body=None))
     other = open_backend(database=database)
+    assert other.kept
     assert ("rise-intro-102", "user-alan") in other.tenant.state().completions
     assert [f.status for f in other.faults.pending()] == [503]
     assert [e.code for e in other.journal.entries()] == ["unauthorized"]
 
 
+def _one_course_seed(tmp_path, course: str):
+    seed = tmp_path / f"{course}.yaml"
+    seed.write_text(
+        f"courses: [{{id: {course}, title: One, publishedVersion: 1}}]\n"
+        "users: [{id: u1, email: u1@x.test}]\n"
+    )
+    return seed
+
+
+@pytest.mark.parametrize("database", SQL, indirect=True)
+def test_open_backend_keeps_a_stored_tenant_over_the_seed_unless_reseeded(database, tmp_path):
+    first = open_backend(seed=_one_course_seed(tmp_path, "stored"), database=database)
+    assert not first.kept
+    first.tenant.import_completion("stored", "u1", DATES)
+    first.faults.add(Fault(status=503))
+    first.journal.record(**_entry_fields())
+    kept = open_backend(seed=_one_course_seed(tmp_path, "new"), database=database)
+    assert kept.kept
+    assert list(kept.tenant.state().courses) == ["stored"]
+    assert ("stored", "u1") in kept.tenant.state().completions
+    assert len(kept.faults.pending()) == 1 and len(kept.journal.entries()) == 1
+    replaced = open_backend(seed=_one_course_seed(tmp_path, "new"), database=database, reseed=True)
+    assert not replaced.kept
+    assert list(replaced.tenant.state().courses) == ["new"]
+    assert replaced.tenant.state().completions == {}
+    assert replaced.faults.pending() == [] and replaced.journal.entries() == []
+    replaced.tenant.reset()
+    assert list(replaced.tenant.state().courses) == ["new"]  # the seed stored is the new one
+
+
+def _add_foreign_table(database: str) -> None:
+    """Another program's `courses` table, as rise-mock would never make it."""
+    if database.startswith("postgresql://"):
+        with psycopg.connect(database, autocommit=True) as connection:
+            connection.execute("CREATE TABLE courses (code INTEGER)")
+            connection.execute("INSERT INTO courses VALUES (7)")
+        return
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE courses (code INTEGER)")
+        connection.execute("INSERT INTO courses VALUES (7)")
+
+
+def _foreign_rows(database: str) -> list:
+    if database.startswith("postgresql://"):
+        with psycopg.connect(database, autocommit=True) as connection:
+            return [tuple(row) for row in connection.execute("SELECT * FROM courses")]
+    with sqlite3.connect(database) as connection:
+        return [tuple(row) for row in connection.execute("SELECT * FROM courses")]
+
+
+@pytest.mark.parametrize("database", SQL, indirect=True)
+def test_open_backend_refuses_a_database_holding_another_programs_tables_and_leaves_them(database):
+    _add_foreign_table(database)
+    with pytest.raises(DatabaseError) as error:
+        open_backend(database=database)
+    message = str(error.value)
+    assert "it holds a table 'courses' with the columns ['code'], not rise-mock's" in message
+    assert "choose another" in message
+    assert _foreign_rows(database) == [(7,)]
+
+
 def test_postgres_database_whose_schema_is_missing_says_what_to_check(postgres_server_url):
     url = f"{postgres_server_url}?options=-csearch_path%3Dno_such_schema"
     with pytest.raises(PostgresError) as error:
-        PostgresDatabase(url)
+        open_backend(database=url)
+    assert isinstance(error.value, DatabaseError)  # rise-mock serve exits 2 on it, as on a bad SQLite file
     assert "cannot create rise-mock's tables" in str(error.value)
     assert "schema" in str(error.value)

@@ -1,0 +1,51 @@
+"""A run's settings and their defaults, each defined once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from conformance.engine.client import is_loopback
+from conformance.engine.results import Part
+from conformance.profile import Profile
+
+DEFAULT_RATE = 2.0
+"""Requests per second against a target that is not loopback, unless --rate-limit says otherwise."""
+DEFAULT_REPORT_TIMEOUT = 300.0
+"""Rise documents that reports can take up to 5 minutes to show an import."""
+DEFAULT_MAX_EXAMPLES = 25
+PARTS: tuple[Part, ...] = (
+    Part.ENROLLMENT,
+    Part.REPORTS,
+    Part.LISTS,
+    Part.SEMANTIC,
+    Part.OBSERVED,
+    Part.PROTOCOL,
+    Part.SCHEMA,
+)
+"""The parts a run offers, in run order."""
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    base_url: str
+    api_key: str | None
+    profile: Profile
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    report_timeout: float = DEFAULT_REPORT_TIMEOUT
+    rate: float | None = None
+    """Requests per second; None picks the default for the target (unlimited on loopback)."""
+    seed: int | None = None
+    dry_run: bool = False
+    parts: tuple[Part, ...] = PARTS
+    allow_drift: bool = False
+    """A finding on a decision of the contract is listed as drift and does not fail the run."""
+    transport: httpx.BaseTransport | None = None
+    """Requests of the in-process parts go here instead of to `base_url` (the schema phase needs a server)."""
+
+    @property
+    def effective_rate(self) -> float | None:
+        if self.rate is not None:
+            return self.rate
+        return None if is_loopback(self.base_url) else DEFAULT_RATE
