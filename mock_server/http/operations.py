@@ -47,6 +47,8 @@ from connexion.uri_parsing import OpenAPIURIParser
 from connexion.utils import deep_merge, inspect_function_arguments, is_null, is_nullable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mock_server.http.validation import PARSED_BODY
+
 _NAME_CACHE_SIZE = 1024
 """Parameter names converted to Python names, remembered (a request can only send names the contract
 lists, strict validation refuses the others)."""
@@ -226,7 +228,8 @@ class HandlerOperation:
         return kwargs
 
     async def _body(self, request: ConnexionRequest) -> t.Any:
-        body = await request.get_body()
+        scope = request.scope
+        body = scope[PARSED_BODY] if PARSED_BODY in scope else await request.get_body()
         if is_null(body) and is_nullable(self._operation.body_schema(request.mimetype)):
             return None
         if body is None:

@@ -21,11 +21,15 @@ from starlette.types import Message, Receive, Scope
 
 from mock_server.http.schemas import CompiledSchema
 
+_UTF8 = ("utf-8", "utf8")
 _FIX = (
     "fix the request to match its description (openapi.yaml; mock_server/control.yaml for /__mock/) "
     "and send it again"
 )
 _EMPTY = "the body is empty (or null): send the JSON object the operation describes."
+PARSED_BODY = "rise_mock.parsed_body"
+"""Scope key of a UTF-8 JSON body as the validator parsed it, so that the handler call does not read and
+parse it again (`operations.HandlerOperation`); what Connexion's request would parse from the same bytes."""
 
 
 def describe(error: ValidationError, subject: str) -> str:
@@ -141,6 +145,10 @@ class RiseJSONBodyValidator(JSONRequestBodyValidator):
         body = self._decode(b"".join(chunks))
         if not (body is None and self._nullable):
             self._validate(body)
+        if self._encoding.lower().replace("_", "-") in _UTF8:
+            # The bytes it decoded parse alike as Connexion's request parses them (JSON from bytes is
+            # read as UTF-8; a byte order mark or a NUL byte would have failed above).
+            scope[PARSED_BODY] = body
         return self._insert_messages(receive, messages=messages), scope
 
     def _validate(self, body: t.Any) -> dict | None:

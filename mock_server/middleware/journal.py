@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mock_server.middleware.connection import connection_closed
 from mock_server.model.contract import MAX_BODY_BYTES, VERSION_HEADER
 from mock_server.model.redaction import Redactor
 from mock_server.store.journal import Disconnect, Journal
@@ -31,19 +31,47 @@ def mark_disconnected(scope: Scope, who: Disconnect) -> None:
     scope[_DISCONNECTED] = who
 
 
+def _holds_no_key(raw: bytes, redactor: Redactor) -> bool:
+    """Whether a JSON body can hold no key, told from its text: UTF-8 without a backslash or NUL is
+    parsed into strings that are pieces of that text as they are, bounded by quotes, so a key they
+    hold is in the text too, where `Redactor.text` finds it."""
+    if b"\\" in raw or b"\x00" in raw:
+        return False
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return redactor.text(text) == text
+
+
 def _readable(raw: bytes, redactor: Redactor) -> Any:
     """JSON bodies as JSON, anything else as (cut) text, so the journal stays readable; keys redacted."""
     if not raw:
         return None
     try:
-        return redactor.value(json.loads(raw))
+        value = json.loads(raw)
+        return value if _holds_no_key(raw, redactor) else redactor.value(value)
     except (ValueError, RecursionError):  # not JSON, or JSON nested or sized past what Python reads
         text = redactor.text(raw.decode("utf-8", errors="replace"))
         return text[:_KEPT_CHARACTERS] + ("…" if len(text) > _KEPT_CHARACTERS else "")
 
 
-def _authorization(headers: Headers) -> str:
-    value = headers.get("authorization")
+_KEPT_HEADERS = (b"content-type", VERSION_HEADER.lower().encode(), b"authorization")
+
+
+def _headers(scope: Scope) -> list[str | None]:
+    """The first Content-Type, version and Authorization header (as Starlette's Headers.get reads them),
+    in one pass over the request's headers."""
+    found: list[bytes | None] = [None, None, None]
+    for name, value in scope["headers"]:
+        if name in _KEPT_HEADERS:
+            index = _KEPT_HEADERS.index(name)
+            if found[index] is None:
+                found[index] = value
+    return [None if value is None else value.decode("latin-1") for value in found]
+
+
+def _authorization(value: str | None) -> str:
     if value is None:
         return "none"
     return "bearer" if value.lower().startswith("bearer ") else "other"
@@ -108,9 +136,11 @@ class JournalMiddleware:
         if request.hung_up:  # nothing to answer, and half a request is not processed
             self._record(scope, request, answer, started, Disconnect.CLIENT)
             return
-        # Once the body is in, the next message can only be http.disconnect: one task waits for it, so
-        # that the journal can tell a client that hung up before its answer was complete.
-        hang_up = asyncio.ensure_future(receive()) if request.complete else None
+        # Once the body is in, the next message can only be http.disconnect. To tell a client that hung
+        # up before its answer was complete, the server's transport is asked when it offers that;
+        # otherwise one task waits for the message.
+        closed = connection_closed(scope) if request.complete else None
+        hang_up = asyncio.ensure_future(receive()) if request.complete and closed is None else None
         buffered = list(request.messages)
 
         async def replaying_receive() -> Message:
@@ -124,7 +154,9 @@ class JournalMiddleware:
             elif message["type"] == "http.response.body":
                 if answer.status is not None and answer.status >= 400:
                     answer.error_body.extend(message.get("body", b""))
-                if not message.get("more_body", False) and hang_up is not None and hang_up.done():
+                if not message.get("more_body", False) and (
+                    (hang_up is not None and hang_up.done()) or (closed is not None and closed())
+                ):
                     answer.client_gone = True
             await send(message)
 
@@ -145,10 +177,9 @@ class JournalMiddleware:
     def _record(
         self, scope: Scope, request: _Request, answer: _Answer, started: float, who: Disconnect | None
     ) -> None:
-        headers = Headers(scope=scope)
         redact = self.redactor.text
         error = _readable(bytes(answer.error_body), self.redactor)
-        content_type, api_version = headers.get("content-type"), headers.get(VERSION_HEADER)
+        content_type, api_version, authorization = _headers(scope)
         self.journal.record(
             at=datetime.now(UTC),
             method=scope["method"],
@@ -156,7 +187,7 @@ class JournalMiddleware:
             query=redact(scope.get("query_string", b"").decode("latin-1")),
             content_type=None if content_type is None else redact(content_type),
             api_version=None if api_version is None else redact(api_version),
-            authorization=_authorization(headers),
+            authorization=_authorization(authorization),
             body=_readable(bytes(request.body), self.redactor),
             status=answer.status,
             code=error.get("code") if isinstance(error, dict) else None,

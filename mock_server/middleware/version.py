@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.model.contract import API_VERSION, VERSION_HEADER
 from mock_server.model.errors import RiseError
+
+_STAMP = (VERSION_HEADER.lower().encode("latin-1"), API_VERSION.encode("latin-1"))
+
+
+def stamp(message: Message) -> None:
+    """Set the version header of a response start message, as `MutableHeaders` sets a header: in the
+    place of the first one already there (any other one dropped), else last."""
+    name = _STAMP[0]
+    headers = message.get("headers", [])
+    if not any(key == name for key, _ in headers):
+        message["headers"] = [*headers, _STAMP]
+        return
+    stamped: list[tuple[bytes, bytes]] = []
+    for key, value in headers:
+        if key != name:
+            stamped.append((key, value))
+        elif _STAMP not in stamped:
+            stamped.append(_STAMP)
+    message["headers"] = stamped
 
 
 class VersionHeaderMiddleware:
@@ -22,7 +41,7 @@ class VersionHeaderMiddleware:
 
         async def stamped_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[VERSION_HEADER] = API_VERSION
+                stamp(message)
             await send(message)
 
         await self.app(scope, receive, stamped_send)

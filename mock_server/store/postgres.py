@@ -23,7 +23,7 @@ from psycopg.rows import dict_row
 from mock_server.model.records import Completion, Enrollment, TenantState
 from mock_server.model.seed import state_to_document
 from mock_server.store.faults import Fault, take
-from mock_server.store.journal import CAPACITY, JournalEntry, entry_from_json, entry_json
+from mock_server.store.journal import CAPACITY, JournalEntry, entry_from_json, entry_json, new_entry
 from mock_server.store.rows import completion_values, course_values, enrollment_values, user_values
 from mock_server.store.sql import COLUMNS, DatabaseError, SQLStore, foreign_table
 
@@ -206,11 +206,11 @@ class PostgresJournal:
     def record(self, **fields: Any) -> JournalEntry:
         """Kept in the entry's control-API form, as SQLite keeps it; one statement; older entries are
         dropped now and then (`entries` never shows more than the capacity)."""
-        document = json.dumps(entry_json(JournalEntry(id=0, **fields)), default=str)
+        document = json.dumps(entry_json(new_entry(0, fields)), default=str)
         (row,) = self._db.rows("INSERT INTO journal (entry) VALUES (%s) RETURNING id", document)
         if row["id"] % _TRIM_EVERY == 0:
             self._db.execute("DELETE FROM journal WHERE id <= %s", row["id"] - self.capacity)
-        return JournalEntry(id=row["id"], **fields)
+        return new_entry(row["id"], fields)
 
     def entries(self, since: int = 0) -> list[JournalEntry]:
         sql = (

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from mock_server.model.records import Completion, Enrollment, TenantState
 from mock_server.model.seed import state_to_document
 from mock_server.store.faults import Fault, take
-from mock_server.store.journal import CAPACITY, JournalEntry, entry_from_json, entry_json
+from mock_server.store.journal import CAPACITY, JournalEntry, entry_from_json, entry_json, new_entry
 from mock_server.store.rows import completion_values, course_values, enrollment_values, user_values
 from mock_server.store.sql import COLUMNS, DatabaseError, SQLStore, foreign_table
 
@@ -208,11 +208,11 @@ class SQLiteJournal:
         """Kept in the entry's control-API form, so that the file reads as the journal does; one
         statement, so that workers seldom wait for each other; older entries are dropped now and then
         (`entries` never shows more than the capacity)."""
-        document = json.dumps(entry_json(JournalEntry(id=0, **fields)), default=str)
+        document = json.dumps(entry_json(new_entry(0, fields)), default=str)
         (row,) = self._db.rows("INSERT INTO journal (entry) VALUES (?) RETURNING id", document)
         if row["id"] % _TRIM_EVERY == 0:
             self._db.execute("DELETE FROM journal WHERE id <= ?", row["id"] - self.capacity)
-        return JournalEntry(id=row["id"], **fields)
+        return new_entry(row["id"], fields)
 
     def entries(self, since: int = 0) -> list[JournalEntry]:
         sql = (

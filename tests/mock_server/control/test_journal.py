@@ -135,3 +135,29 @@ def test_journal_with_a_one_character_key_hides_only_whole_occurrences(make_clie
     listed, course = client.get("/__mock/journal").json()["entries"]
     assert (listed["query"], listed["status"]) == ("limit=10", 200)
     assert (course["path"], course["status"]) == ("/courses/***", 404)
+
+
+@pytest.mark.parametrize(
+    "spelled",
+    [SECRET.replace("s", "\\u0073", 1), SECRET.replace("-", "\\u002d"), "a\\/b"],
+    ids=["unicode escape", "escaped hyphens", "escaped solidus"],
+)
+def test_journal_redacts_a_key_a_json_body_spells_with_escapes(make_client, spelled):
+    """A key is hidden in what the body says once parsed, however its JSON spells it, also where its
+    text alone does not show it."""
+    key = "a/b" if spelled == "a\\/b" else SECRET
+    client = make_client(api_keys=[key])
+    body = '{"startedAt": "2023-05-01", "completedAt": "2023-05-02", "note": "' + spelled + '"}'
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    assert client.post(IMPORT, content=body.encode(), headers=headers).status_code == 400  # note is unknown
+    (entry,) = entries(client)
+    assert entry["body"] == {**BODY, "note": "***"}
+
+
+def test_journal_keeps_a_body_without_a_key_as_it_was_sent(make_client):
+    client = make_client(api_keys=[SECRET])
+    headers = {"Authorization": f"Bearer {SECRET}"}
+    sent = {**BODY, "note": ["s3cret", "key", 7, None, {"nested": "s3cret-key-7f2b9"}]}
+    client.post(IMPORT, json=sent, headers=headers)
+    (entry,) = entries(client)
+    assert entry["body"] == sent

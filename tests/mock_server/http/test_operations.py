@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import inspect
 
+import pytest
 from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.security import SecurityMiddleware
@@ -56,6 +57,35 @@ def test_requests_build_no_validator_and_inspect_no_signature(make_client, monke
         _requests(client)
     assert built == []
     assert deep_copied_dicts == []
+
+
+def test_a_json_body_is_parsed_once_and_the_handler_gets_what_connexion_would_parse(
+    make_client, monkeypatch
+) -> None:
+    client = make_client(validate_responses=False)
+    _requests(client)
+    parsed: list[bytes] = []
+    loads = validation.json.loads
+    monkeypatch.setattr(validation.json, "loads", lambda text, **k: parsed.append(text) or loads(text, **k))
+    from starlette.requests import Request
+
+    monkeypatch.setattr(Request, "json", lambda self: pytest.fail("the handler read the body again"))
+    body = {"startedAt": "2023-05-02T09:00:00.250+02:00", "completedAt": "2023-05-03"}
+    assert client.post(IMPORT, json=body, headers=AUTH).status_code == 202
+    assert len(parsed) == 2  # the validator's parse, and the journal's of what it keeps
+    completion = client.get("/__mock/state").json()["completions"]
+    (ada,) = [c for c in completion if c["userId"] == "user-ada" and c["courseId"] == "rise-quiz-101"]
+    assert (ada["startedAt"], ada["completedAt"]) == (
+        "2023-05-02T09:00:00.250000+02:00",
+        "2023-05-03T00:00:00Z",
+    )
+
+
+def test_a_body_in_another_charset_is_still_read_by_connexion_for_the_handler(make_client) -> None:
+    client = make_client()
+    headers = {**AUTH, "Content-Type": "application/json; charset=latin-1"}
+    body = b'{"startedAt": "2023-05-02", "completedAt": "2023-05-03"}'
+    assert client.post(IMPORT, content=body, headers=headers).status_code == 202
 
 
 def test_middleware_stack_is_connexions_with_three_built_once_and_extras_where_connexion_puts_them() -> None:

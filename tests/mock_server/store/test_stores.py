@@ -25,7 +25,7 @@ from mock_server.store.faults import (
     fault_from_json,
     fault_json,
 )
-from mock_server.store.journal import CAPACITY, Disconnect, JournalEntry, MemoryJournal
+from mock_server.store.journal import CAPACITY, Disconnect, JournalEntry, MemoryJournal, new_entry
 from mock_server.store.postgres import (
     PostgresDatabase,
     PostgresError,
@@ -255,6 +255,22 @@ def test_journal_gives_back_each_entry_as_recorded_with_how_its_connection_ended
     assert entries == [JournalEntry(id=e.id, **fields) for e, fields in zip(entries, sent, strict=True)]
     assert [type(entry.disconnected) for entry in entries] == [Disconnect, Disconnect, type(None)]
     assert entries[1].at.tzinfo is not None and entries[1].at == datetime(2024, 5, 2, tzinfo=UTC)
+
+
+def test_new_entry_is_the_dataclass_and_refuses_what_it_refuses():
+    fields = _entry_fields()
+    assert new_entry(7, fields) == JournalEntry(id=7, **fields)
+    assert new_entry(7, fields).disconnected is None
+    assert hash(new_entry(7, {**fields, "body": None})) == hash(
+        JournalEntry(id=7, **{**fields, "body": None})
+    )
+    for wrong in (
+        {**fields, "colour": "red"},
+        {k: v for k, v in fields.items() if k != "status"},
+        {**fields, "id": 1},
+    ):
+        with pytest.raises(TypeError):
+            new_entry(7, wrong)
 
 
 @pytest.mark.parametrize("database", SQL, indirect=True)
