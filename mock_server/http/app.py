@@ -25,13 +25,11 @@ from mock_server.http.errors import handle_http_exception, handle_rise_error  # 
 from mock_server.http.handlers import RiseApi  # noqa: E402
 from mock_server.http.operations import CompiledURIParser, middleware_stack  # noqa: E402
 from mock_server.http.validation import RiseJSONBodyValidator, RiseParameterValidator  # noqa: E402
-from mock_server.middleware.body_limit import BodyLimitMiddleware  # noqa: E402
+from mock_server.middleware.before_routing import BeforeRoutingMiddleware  # noqa: E402
 from mock_server.middleware.connection import ConnectionMiddleware  # noqa: E402
 from mock_server.middleware.control_access import ControlAccessMiddleware  # noqa: E402
 from mock_server.middleware.faults import FaultMiddleware  # noqa: E402
 from mock_server.middleware.journal import JournalMiddleware  # noqa: E402
-from mock_server.middleware.media_type import MediaTypeCaseMiddleware  # noqa: E402
-from mock_server.middleware.trailing_slash import NoSlashRedirectMiddleware  # noqa: E402
 from mock_server.middleware.version import VersionCheckMiddleware, VersionHeaderMiddleware  # noqa: E402
 from mock_server.model.contract import CONTRACT_PATH, CONTROL_CONTRACT_PATH  # noqa: E402
 from mock_server.model.errors import RiseError  # noqa: E402
@@ -140,14 +138,16 @@ def create_app(
     app.add_middleware(FaultMiddleware, position=outermost, faults=faults, skip_prefixes=_NOT_THE_API)
     if control_api:
         app.add_middleware(DashboardMiddleware, position=outermost, prefix=CONTROL_BASE_PATH)
-    app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, keep=_BROWSABLE)
-    app.add_middleware(MediaTypeCaseMiddleware, position=MiddlewarePosition.BEFORE_ROUTING)
     app.add_middleware(
-        BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, control_prefix=CONTROL_BASE_PATH
+        BeforeRoutingMiddleware,
+        position=MiddlewarePosition.BEFORE_ROUTING,
+        keep=_BROWSABLE,
+        control_prefix=CONTROL_BASE_PATH,
     )
-    # The contract makes the version header required, so handler answers carry it before response
-    # validation looks at them; the outermost stamp covers error answers, which skip that validation.
-    app.add_middleware(VersionHeaderMiddleware, position=MiddlewarePosition.BEFORE_CONTEXT)
+    if validate_responses:
+        # The contract makes the version header required, so handler answers carry it before response
+        # validation looks at them; the outermost stamp covers every answer, and is enough without it.
+        app.add_middleware(VersionHeaderMiddleware, position=MiddlewarePosition.BEFORE_CONTEXT)
     app.add_error_handler(RiseError, handle_rise_error)
     app.add_error_handler(ProblemException, handle_http_exception)
     app.add_error_handler(HTTPException, handle_http_exception)

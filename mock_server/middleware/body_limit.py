@@ -4,7 +4,7 @@ of a real tenant is megabytes); a body over its limit is a 413, however it is se
 from __future__ import annotations
 
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope
 
 from mock_server.model.contract import CONTROL_MAX_BODY_BYTES, MAX_BODY_BYTES
 from mock_server.model.errors import RiseError
@@ -20,37 +20,30 @@ def _too_large(size: int | str, limit: int, control: bool) -> RiseError:
     )
 
 
-class BodyLimitMiddleware:
-    """Bodies over the contract's limit are a 413, whether announced by Content-Length or streamed.
+METHODS = frozenset({"POST", "PUT"})
+"""The methods whose operations take a body (the contract declares 413 there); other methods' bodies are
+never read."""
 
-    Only for the methods whose operations take a body (the contract declares 413 there); other methods'
-    bodies are never read.
-    """
 
-    METHODS = frozenset({"POST", "PUT"})
+def limited_receive(scope: Scope, receive: Receive, control_prefix: str) -> Receive:
+    """`receive`, counting what it brings against the body limit of the request's path: RiseError
+    `payload_too_large` at once when Content-Length announces too much, or when the body streams past it."""
+    if scope["type"] != "http" or scope["method"] not in METHODS:
+        return receive
+    control = scope["path"].startswith(control_prefix)
+    limit = CONTROL_MAX_BODY_BYTES if control else MAX_BODY_BYTES
+    length = Headers(scope=scope).get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise _too_large(length, limit, control)
+    received = 0
 
-    def __init__(self, app: ASGIApp, *, control_prefix: str) -> None:
-        self.app = app
-        self.control_prefix = control_prefix
+    async def counted_receive() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise _too_large(f"more than {received}", limit, control)
+        return message
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in self.METHODS:
-            await self.app(scope, receive, send)
-            return
-        control = scope["path"].startswith(self.control_prefix)
-        limit = CONTROL_MAX_BODY_BYTES if control else MAX_BODY_BYTES
-        length = Headers(scope=scope).get("content-length")
-        if length is not None and length.isdigit() and int(length) > limit:
-            raise _too_large(length, limit, control)
-        received = 0
-
-        async def counted_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise _too_large(f"more than {received}", limit, control)
-            return message
-
-        await self.app(scope, counted_receive, send)
+    return counted_receive

@@ -6,7 +6,7 @@ the type is written in lower case; lower-casing it here, before routing, makes b
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 
 def lowered(content_type: bytes) -> bytes:
@@ -15,15 +15,10 @@ def lowered(content_type: bytes) -> bytes:
     return media_type.strip().lower() + separator + parameters
 
 
-class MediaTypeCaseMiddleware:
-    """Rewrites the request's Content-Type with its media type in lower case."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = scope.get("headers", [])
-        if scope["type"] == "http" and any(name == b"content-type" for name, _ in headers):
-            headers = [(name, lowered(v) if name == b"content-type" else v) for name, v in headers]
-            scope = {**scope, "headers": headers}
-        await self.app(scope, receive, send)
+def with_lowered_media_type(scope: Scope) -> Scope:
+    """The scope, or a copy whose Content-Type has its media type in lower case."""
+    headers = scope.get("headers", [])
+    if scope["type"] == "http" and any(name == b"content-type" for name, _ in headers):
+        headers = [(name, lowered(v) if name == b"content-type" else v) for name, v in headers]
+        return {**scope, "headers": headers}
+    return scope

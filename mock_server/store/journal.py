@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from dataclasses import MISSING, asdict, dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -111,10 +111,11 @@ def journal_json(entries: list[JournalEntry]) -> list[dict[str, Any]]:
 
 
 def entry_json(entry: JournalEntry) -> dict[str, Any]:
-    """One entry in its control-API form; `entry_from_json` reads it back."""
-    document = asdict(entry)
+    """One entry in its control-API form; `entry_from_json` reads it back. The body is shared, not
+    copied: it is JSON data that nothing changes once recorded."""
+    document = {_CAMEL[name]: getattr(entry, name) for name in _CAMEL}
     document["at"] = format_datetime(entry.at)
-    return {_camel(key): value for key, value in document.items()}
+    return document
 
 
 def entry_from_json(document: dict[str, Any]) -> JournalEntry:
@@ -129,3 +130,6 @@ def entry_from_json(document: dict[str, Any]) -> JournalEntry:
 def _camel(snake: str) -> str:
     head, *rest = snake.split("_")
     return head + "".join(part.title() for part in rest)
+
+
+_CAMEL = {field.name: _camel(field.name) for field in fields(JournalEntry)}

@@ -234,3 +234,18 @@ def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]
         main(["--version"])
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.strip() == f"rise-mock {importlib.metadata.version('rise-contract')}"
+
+
+def test_serve_leaves_start_up_objects_out_of_the_collector_and_collects_less_often() -> None:
+    import gc
+
+    from mock_server.cli import settle_collector
+
+    threshold = gc.get_threshold()
+    try:
+        settle_collector()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (10_000, *threshold[1:])
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
