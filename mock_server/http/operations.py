@@ -47,7 +47,7 @@ from connexion.uri_parsing import OpenAPIURIParser
 from connexion.utils import deep_merge, inspect_function_arguments, is_null, is_nullable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.http.validation import PARSED_BODY
+from mock_server.http.validation import PARSED_BODY, RESOLVED_PATH
 
 _NAME_CACHE_SIZE = 1024
 """Parameter names converted to Python names, remembered (a request can only send names the contract
@@ -207,7 +207,12 @@ class HandlerOperation:
         """Path parameters, query parameters (with their defaults), the body and the security context,
         cast as the contract types them, for the arguments the handler has."""
         kwargs: dict[str, t.Any] = {}
-        for name, value in request.path_params.items():
+        resolved = scope.get(RESOLVED_PATH)  # as validation resolved them, from these very raw ones
+        if resolved and resolved[0] is scope.get("path_params"):
+            path_params = resolved[1]
+        else:
+            path_params = request.path_params
+        for name, value in path_params.items():
             definition = self._path.get(name)
             kwargs[self._name(name)] = _get_val_from_param(value, definition) if definition else value
         if self._query:

@@ -22,6 +22,9 @@ from starlette.types import Message, Receive, Scope
 from mock_server.http.schemas import CompiledSchema
 
 _UTF8 = ("utf-8", "utf8")
+RESOLVED_PATH = "rise_mock.resolved_path_params"
+"""Scope key of the path parameters as the operation's URI parser resolved and cast them for validation,
+with the raw ones they came from, so that the handler call does not resolve them again."""
 _FIX = (
     "fix the request to match its description (openapi.yaml; mock_server/control.yaml for /__mock/) "
     "and send it again"
@@ -177,14 +180,19 @@ class _Parameters:
     def query_params(self) -> dict[str, t.Any]:
         if self._query is None:
             raw = self._scope["query_string"]
-            args = QueryParams(raw) if raw else ()  # no query string: no parameter to resolve
-            self._query = self._uri_parser.resolve_query({key: args.getlist(key) for key in args})
+            if not raw:  # no query string: no parameter to resolve
+                self._query = {}
+            else:
+                args = QueryParams(raw)
+                self._query = self._uri_parser.resolve_query({key: args.getlist(key) for key in args})
         return self._query
 
     @property
     def path_params(self) -> dict[str, t.Any]:
         if self._path is None:
-            self._path = self._uri_parser.resolve_path(self._scope.get("path_params", {}))
+            raw = self._scope.get("path_params", {})
+            self._path = self._uri_parser.resolve_path(raw)
+            self._scope[RESOLVED_PATH] = (raw, self._path)
         return self._path
 
     @property

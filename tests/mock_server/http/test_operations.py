@@ -16,6 +16,7 @@ from mock_server.http import schemas, validation
 from mock_server.http.operations import (
     BrowsableMiddleware,
     CompiledRequestValidationMiddleware,
+    CompiledURIParser,
     HandlerMiddleware,
     middleware_stack,
 )
@@ -79,6 +80,20 @@ def test_a_json_body_is_parsed_once_and_the_handler_gets_what_connexion_would_pa
         "2023-05-02T09:00:00.250000+02:00",
         "2023-05-03T00:00:00Z",
     )
+
+
+def test_path_parameters_are_resolved_once_for_validation_and_the_handler(make_client, monkeypatch) -> None:
+    client = make_client(validate_responses=False)
+    _requests(client)
+    resolved: list[dict] = []
+    resolve = CompiledURIParser.resolve_path
+    monkeypatch.setattr(
+        CompiledURIParser, "resolve_path", lambda self, p: resolved.append(p) or resolve(self, p)
+    )
+    assert client.post(IMPORT, json=BODY, headers=AUTH).status_code == 202
+    assert resolved == [{"courseId": "rise-quiz-101", "userId": "user-ada"}]
+    assert client.get("/reports/learners/user-ada?limit=5", headers=AUTH).json()["courses"]
+    assert len(resolved) == 2
 
 
 def test_a_body_in_another_charset_is_still_read_by_connexion_for_the_handler(make_client) -> None:
