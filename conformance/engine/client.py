@@ -120,6 +120,8 @@ class RiseClient:
     api_key: str | None
     rate: float | None = None
     timeout: float = 30.0
+    transport: httpx.BaseTransport | None = None
+    """Where requests go instead of the network (an in-process app in tests); None: over HTTP."""
     exchanges: list[Exchange] = field(default_factory=list)
     rate_limited: list[RateLimitSighting] = field(default_factory=list)
     _http: httpx.Client = field(init=False, repr=False)
@@ -127,7 +129,7 @@ class RiseClient:
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
-        self._http = httpx.Client(timeout=self.timeout, follow_redirects=False)
+        self._http = httpx.Client(timeout=self.timeout, follow_redirects=False, transport=self.transport)
         self._pacer = Pacer(self.rate)
 
     def close(self) -> None:
