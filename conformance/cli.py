@@ -13,7 +13,17 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from conformance.engine.client import parse_rate
-from conformance.engine.runner import DEFAULT_MAX_EXAMPLES, DEFAULT_REPORT_TIMEOUT, PARTS, RunSettings, run
+from conformance.engine.runner import (
+    CLOCK_TOLERANCE,
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_REPORT_TIMEOUT,
+    DIFFERENTIAL_EXTRA_EXAMPLES,
+    DIFFERENTIAL_OFF_LOOPBACK,
+    DIFFERENTIAL_STEPS,
+    PARTS,
+    RunSettings,
+    run,
+)
 from conformance.environment import KEY_ENV
 from conformance.errors import ConformanceError
 from conformance.profile import load_profile
@@ -64,6 +74,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="list every write the run would make; make none"
     )
     run_cmd.add_argument(
+        "--differential-examples",
+        type=_positive_int,
+        help=f"sequences of the differential part (default --max-examples + {DIFFERENTIAL_EXTRA_EXAMPLES} "
+        f"on loopback, {DIFFERENTIAL_OFF_LOOPBACK} off it)",
+    )
+    run_cmd.add_argument(
+        "--differential-steps",
+        type=_positive_int,
+        default=DIFFERENTIAL_STEPS,
+        help=f"operations per differential sequence (default {DIFFERENTIAL_STEPS})",
+    )
+    run_cmd.add_argument(
+        "--clock-tolerance",
+        type=_positive_float,
+        help="seconds the target's clock may differ from this machine's when judging a date set at the "
+        f"request (default {CLOCK_TOLERANCE[True]:g} on loopback, {CLOCK_TOLERANCE[False]:g} off it)",
+    )
+    run_cmd.add_argument(
         "--parts",
         type=_parts,
         default=PARTS,
@@ -94,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 report_timeout=args.report_timeout, rate=args.rate_limit, seed=args.seed,
                 dry_run=args.dry_run,
                 parts=args.parts,
+                differential_examples=args.differential_examples,
+                differential_steps=args.differential_steps,
+                clock_tolerance=args.clock_tolerance,
             )  # fmt: skip
             live = sys.stdout.isatty()
             report = run(settings, ConsoleView(_write, live=live, secret=api_key))

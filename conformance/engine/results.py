@@ -24,6 +24,7 @@ class Kind(StrEnum):
     SEMANTIC = "semantic"
     SCHEMA = "schema"
     OBSERVED = "observed"
+    DIFFERENTIAL = "differential"
 
 
 class CheckFailed(Exception):

@@ -1,5 +1,6 @@
-"""A run: preflight, semantic checks, observed answers, then the Schemathesis phase; it emits events and
-returns the results. Consumers (console, JUnit, the Markdown report) only listen; nothing here prints."""
+"""A run: preflight, semantic checks, observed answers, the differential phase, then the Schemathesis
+phase; it emits events and returns the results. Consumers (console, JUnit, the Markdown report) only
+listen; nothing here prints."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from conformance.checks.differential import DifferentialSettings, run_differential
+from conformance.checks.differential.verdict import NAME as DIFFERENTIAL_NAME
+from conformance.checks.differential.verdict import as_results, planned
 from conformance.checks.observed import QUESTIONS, Answer
 from conformance.checks.semantic import SEMANTIC_CHECKS
 from conformance.engine.client import Exchange, RiseClient, is_loopback
@@ -24,12 +28,18 @@ from conformance.schemathesis.phase import (
     run_schema_phase,
 )
 
+DIFFERENTIAL_EXTRA_EXAMPLES = 5
+DIFFERENTIAL_OFF_LOOPBACK = 5
+"""Differential sequences: on loopback --max-examples plus 5 (30 by default, about 10 s for the mock), so
+that a quick run stays quick; off loopback 5 (paced at 2/s, about 2 minutes)."""
+DIFFERENTIAL_STEPS = 20
+CLOCK_TOLERANCE = {True: 2.0, False: 120.0}
 DEFAULT_RATE = 2.0
 """Requests per second against a target that is not loopback, unless --rate-limit says otherwise."""
 DEFAULT_REPORT_TIMEOUT = 300.0
 """Rise documents that reports can take up to 5 minutes to show an import."""
 DEFAULT_MAX_EXAMPLES = 25
-PARTS = ("semantic", "observed", "schema")
+PARTS = ("semantic", "observed", "differential", "schema")
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,11 @@ class RunSettings:
     seed: int | None = None
     dry_run: bool = False
     parts: tuple[str, ...] = PARTS
+    differential_examples: int | None = None
+    """Sequences of the differential phase; None picks the default for the target."""
+    differential_steps: int = DIFFERENTIAL_STEPS
+    clock_tolerance: float | None = None
+    """Seconds a date set "at the request" may differ from this machine's clock; None: by target."""
 
     @property
     def effective_rate(self) -> float | None:
@@ -132,6 +147,8 @@ def run(settings: RunSettings, emit: Listener) -> RunReport:
             )
         if "observed" in settings.parts:
             _run_part("observed", [(q.name, q.description, q.ask) for q in QUESTIONS], ctx, report, emit)
+        if "differential" in settings.parts:
+            _differential_part(ctx, settings, seed, report, emit)
     if "schema" in settings.parts:
         _schema_part(settings, seed, report, emit)
     report.seconds = time.monotonic() - started
@@ -204,6 +221,39 @@ def _judge(
     if isinstance(found, Answer):
         return result(found.outcome, found.text, found.exchanges)
     return result(Outcome.PASSED, found)
+
+
+LAG_SEEN_SECONDS = 1.0
+"""A report that took longer than this to show a write of the earlier parts: the target lags."""
+
+
+def _differential_part(
+    ctx: CheckContext, settings: RunSettings, seed: int, report: RunReport, emit: Listener
+) -> None:
+    emit(PartStarted("differential", 1))
+    emit(CheckStarted(DIFFERENTIAL_NAME, 1, 1))
+    if settings.dry_run:
+        pairs = ", ".join(f"({c}, {u})" for c in settings.profile.courses for u in settings.profile.users)
+        results = [planned(pairs)]
+    else:
+        loopback = is_loopback(settings.base_url)
+        examples = settings.differential_examples or (
+            settings.max_examples + DIFFERENTIAL_EXTRA_EXAMPLES if loopback else DIFFERENTIAL_OFF_LOOPBACK
+        )
+        chosen = DifferentialSettings(
+            examples=examples,
+            steps=settings.differential_steps,
+            seed=seed,
+            report_timeout=settings.report_timeout,
+            clock_tolerance=settings.clock_tolerance or CLOCK_TOLERANCE[loopback],
+            shrink_examples=60 if loopback else 8,
+            shrink_replays=30 if loopback else 8,
+            lags=any(lag > LAG_SEEN_SECONDS for lag in ctx.report_lags),
+        )
+        results = as_results(run_differential(ctx.client, settings.profile, chosen), seed)
+    for result in results:
+        report.results.append(result)
+        emit(CheckFinished(result))
 
 
 def _schema_part(settings: RunSettings, seed: int, report: RunReport, emit: Listener) -> None:

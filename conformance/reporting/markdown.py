@@ -13,6 +13,7 @@ _TITLES = {
     Kind.SEMANTIC: "Semantic checks (one documented rule each)",
     Kind.OBSERVED: "Observed: the open questions of the API reference, section 3",
     Kind.SCHEMA: "Schema checks (Schemathesis)",
+    Kind.DIFFERENTIAL: "Differential: random sequences judged against the model",
 }
 
 

@@ -9,7 +9,7 @@ report never caught up. Nothing here waits; the phase polls once, at its end, fo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from conformance.checks.differential.compare import AsRead, ExpectedRow, Instant, Window
@@ -44,6 +44,8 @@ class Version:
     completion: Completion | None
     write: Write | None = None
     """None for a state read from the target."""
+    rebased: bool = False
+    """Read after the target diverged from the model: what it showed, not what a write should show."""
 
 
 @dataclass
@@ -72,7 +74,7 @@ class History:
 
     def rebase(self, version: Version) -> None:
         """Forget the past: the pair is now what was read."""
-        self.versions = [version]
+        self.versions = [replace(version, rebased=True)]
         self.confirmed = dict.fromkeys(REPORTS, 0)
 
     def writes(self) -> list[Step]:

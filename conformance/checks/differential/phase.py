@@ -11,10 +11,11 @@ from hypothesis import Phase as HypothesisPhase
 from hypothesis.errors import FlakyReplay, FlakyStrategyDefinition, Unsatisfiable
 from hypothesis.stateful import run_state_machine_as_test
 
-from conformance.checks.differential.driver import Driver, Lag, Phase
+from conformance.checks.differential.driver import Driver
 from conformance.checks.differential.findings import Finding, Mismatch
 from conformance.checks.differential.machine import Budget, StopPhase, machine_class
 from conformance.checks.differential.shrink import shorten
+from conformance.checks.differential.state import Lag, Phase
 from conformance.checks.differential.world import StartFailed, read_catalogue
 from conformance.engine.client import RiseClient
 from conformance.profile import Profile
@@ -41,6 +42,9 @@ class DifferentialSettings:
     shrink_examples: int = 60
     shrink_replays: int = 30
     max_seconds: float = 900.0
+    lags: bool = False
+    """The target is already known to lag (an earlier part saw it): older report rows are accepted
+    within --report-timeout from the start, instead of after the first row seen to catch up late."""
 
 
 @dataclass
@@ -69,6 +73,8 @@ def run_differential(
         outcome.findings.append(failed.finding)
         return _finished(outcome, client, first_request, started)
     phase = Phase(client, profile, catalogue, chosen.report_timeout, chosen.clock_tolerance)
+    if chosen.lags:
+        phase.lag = Lag.LAGS
     try:
         Driver(phase)  # the starting state: every profile report, read once before any write
     except Mismatch as broken:

@@ -73,7 +73,7 @@ def judge_row(
             return Judgement(Verdict.SHOWN)
     for index in range(len(history.versions) - 2, history.confirmed[report] - 1, -1):
         older = history.versions[index]
-        if matches(older, observed) and _told_apart(older, history.latest):
+        if not older.rebased and matches(older, observed) and _told_apart(older, history.latest):
             return Judgement(Verdict.STALE, _stale(history, index, pair, promised))
     return Judgement(Verdict.DIVERGENT, diagnose(ledger, kinds, history, pair, observed))
 
@@ -81,7 +81,8 @@ def judge_row(
 def _told_apart(older: Version, newer: Version) -> bool:
     """Whether a write changed what a report shows of the pair (its membership, status or dates): a row
     that still shows an older version is late only then. Re-importing the same dates changes nothing, so
-    a wrong row after it is wrong, not late."""
+    a wrong row after it is wrong, not late; and a version read after the target went wrong is what it
+    does wrong, not a state it should have left (a replayed write makes the same wrong row again)."""
     if older.row is None or newer.row is None:
         return older.row is not newer.row
     fields = ("status", "enrolled_at", "started_at", "completed_at")

@@ -7,13 +7,21 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from conformance_servers import RequestRewriter, ResponseRewriter, json_rewriter, mock_app, report_rows
+from conformance_servers import (
+    RequestRewriter,
+    ResponseRewriter,
+    demo_tenant,
+    json_rewriter,
+    mock_app,
+    report_rows,
+)
 from starlette.types import ASGIApp, Scope
 
+from mock_server.http.app import create_app
 from mock_server.model import rules
 from mock_server.model.errors import RiseError
 from mock_server.model.pagination import Page, decode_cursor, encode_cursor
@@ -282,7 +290,10 @@ DEFECTS: dict[str, tuple[ServerFactory, str]] = {
     "offset ignored": (lambda: ignores_offsets(mock_app()), "dates.offset-honoured"),
     "date-only read at noon": (lambda: date_only_at_noon(mock_app()), "dates.date-only"),
     "equal dates refused": (lambda: mock_app(RejectsEqualDates), "import.dates-ordered"),
-    "PUT re-dates an existing enrollment": (lambda: mock_app(RedatesEnrollmentOnPut), "enroll.keeps-existing"),
+    "PUT re-dates an existing enrollment": (
+        lambda: mock_app(RedatesEnrollmentOnPut),
+        "enroll.keeps-existing",
+    ),
     "PUT enrolls nobody": (lambda: mock_app(EnrollsNobodyOnPut), "enroll.creates"),
     "PUT refused on an unpublished course": (
         lambda: mock_app(RefusesPutOnUnpublished),
@@ -303,4 +314,100 @@ DEFECTS: dict[str, tuple[ServerFactory, str]] = {
         lambda: no_version_header_on_later_pages(mock_app()),
         "version.on-every-response",
     ),
+}
+
+
+# -- free variations: what the contract leaves to the server -------------------------------------------
+
+
+def _items(document: Any) -> list[Any] | None:
+    if not isinstance(document, dict):
+        return None
+    return next((v for k, v in document.items() if k != "nextUrl" and isinstance(v, list)), None)
+
+
+def reversed_items(app: ASGIApp) -> ASGIApp:
+    """Every page lists its items in reverse order (no order is fixed)."""
+
+    def change(scope: Scope, document: Any) -> Any:
+        items = _items(document)
+        if items is not None:
+            items.reverse()
+        return document
+
+    return json_rewriter(change)(app)
+
+
+def _respelled(value: Any) -> Any:
+    if not isinstance(value, str) or "T" not in value:
+        return value
+    instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return instant.astimezone(timezone(timedelta(hours=2))).isoformat()
+
+
+def _hours_duration(value: Any) -> Any:
+    match = re.fullmatch(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?)?", value or "")
+    if not match:
+        return value
+    days, hours, minutes, seconds = (float(part or 0) for part in match.groups())
+    total = days * 86400 + hours * 3600 + minutes * 60 + seconds
+    return "PT" + f"{total:.6f}".rstrip("0").rstrip(".") + "S"
+
+
+def other_spellings(app: ASGIApp) -> ASGIApp:
+    """Report dates in +02:00, durations in seconds, nulls left out."""
+
+    def change(scope: Scope, document: Any) -> Any:
+        for row in report_rows(document):
+            for name in ("enrolledAt", "startedAt", "completedAt"):
+                row[name] = _respelled(row.get(name))
+            row["duration"] = _hours_duration(row.get("duration"))
+            for name in [key for key, value in row.items() if value is None]:
+                del row[name]
+        return document
+
+    return json_rewriter(change)(app)
+
+
+class SmallPages(Tenant):
+    """Pages hold at most two items whatever the limit (at most, never more)."""
+
+    def courses(self, limit: int, cursor: str | None = None) -> Page[Course]:
+        return super().courses(min(limit, 2), cursor)
+
+    def users(self, limit: int, cursor: str | None = None, email: str | None = None) -> Page[User]:
+        return super().users(min(limit, 2), cursor, email)
+
+    def course_report(self, course_id: str, limit: int, cursor: str | None = None) -> Page[ReportRow]:
+        return super().course_report(course_id, min(limit, 2), cursor)
+
+    def learner_report(self, user_id: str, limit: int, cursor: str | None = None) -> Page[ReportRow]:
+        return super().learner_report(user_id, min(limit, 2), cursor)
+
+
+def trailing_empty_page(app: ASGIApp) -> ASGIApp:
+    """The last page with items still has a nextUrl, to an empty page whose nextUrl is null."""
+
+    def change(scope: Scope, document: Any) -> Any:
+        items = _items(document)
+        if items and isinstance(document, dict) and document.get("nextUrl") is None:
+            query = dict(parse_qsl(scope.get("query_string", b"").decode()))
+            query["cursor"] = encode_cursor("\U0010ffff")
+            document["nextUrl"] = f"http://127.0.0.1:8080{scope['path']}?{urlencode(query)}"
+        return document
+
+    return json_rewriter(change)(app)
+
+
+def elsewhere_host() -> ASGIApp:
+    """Absolute URLs (nextUrl included) name another host than the one the run talks to."""
+    return create_app(tenant=demo_tenant(), base_url="https://api.rise.example")
+
+
+FREE: dict[str, ServerFactory] = {
+    "items in reverse order": lambda: reversed_items(mock_app()),
+    "dates, durations and scores spelled otherwise": lambda: other_spellings(mock_app()),
+    "pages smaller than the limit": lambda: mock_app(SmallPages),
+    "an empty last page": lambda: trailing_empty_page(mock_app()),
+    "URLs on another host": elsewhere_host,
 }

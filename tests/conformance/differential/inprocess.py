@@ -8,6 +8,10 @@ from typing import Any
 
 import httpx
 
+from conformance.checks.differential import DifferentialOutcome, DifferentialSettings, run_differential
+from conformance.engine.client import RiseClient
+from conformance.profile import load_profile
+
 
 class SyncASGITransport(httpx.BaseTransport):
     """Runs each request through `httpx.ASGITransport` on a private event loop."""
@@ -28,3 +32,19 @@ class SyncASGITransport(httpx.BaseTransport):
 
     def close(self) -> None:
         self._loop.close()
+
+
+def run_phase(app: Any, **options: Any) -> DifferentialOutcome:
+    """The differential phase against `app` in-process, with the demo profile and small defaults."""
+    chosen = {
+        "examples": 6,
+        "steps": 12,
+        "seed": 1,
+        "report_timeout": 0.3,
+        "shrink_examples": 10,
+        "shrink_replays": 10,
+        **options,
+    }
+    client = RiseClient("http://127.0.0.1:8080", "rise-mock-key", transport=SyncASGITransport(app))
+    with client:
+        return run_differential(client, load_profile(), DifferentialSettings(**chosen))
