@@ -6,14 +6,17 @@ Exit status: 0 the target conforms; 1 a check failed; 2 a usage, profile or conn
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import sys
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
-from conformance.engine.client import parse_rate
-from conformance.engine.runner import (
+from conformance.engine.client import mask, parse_rate
+from conformance.engine.results import Part
+from conformance.engine.runner import run
+from conformance.engine.settings import (
     CLOCK_TOLERANCE,
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_REPORT_TIMEOUT,
@@ -22,7 +25,6 @@ from conformance.engine.runner import (
     DIFFERENTIAL_STEPS,
     PARTS,
     RunSettings,
-    run,
 )
 from conformance.environment import KEY_ENV
 from conformance.errors import ConformanceError
@@ -30,6 +32,9 @@ from conformance.profile import load_profile
 from conformance.reporting.console import ConsoleView
 from conformance.reporting.junit import write_junit
 from conformance.reporting.markdown import write_markdown
+from conformance.schemathesis.phase import HOOKS_MODULE
+from conformance.schemathesis.standalone import write_standalone_config
+from mock_server.model.contract import CONTRACT_PATH
 from mock_server.model.errors import MockError
 from mock_server.model.seed import DEFAULT_API_KEY
 
@@ -41,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="rise-conformance",
         description="How far a server is from the Rise API contract, in shape and behaviour.",
     )
+    version = importlib.metadata.version("rise-contract")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version}")
     commands = parser.add_subparsers(dest="command", required=True)
     run_cmd = commands.add_parser("run", help="run the conformance suite against a target")
     target = run_cmd.add_mutually_exclusive_group(required=True)
@@ -95,23 +102,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--parts",
         type=_parts,
         default=PARTS,
-        help=f"comma-separated parts to run (default {','.join(PARTS)})",
+        help=f"comma-separated parts to run (default {','.join(p.value for p in PARTS)})",
     )
+    config_cmd = commands.add_parser(
+        "schemathesis-config",
+        help="write a schemathesis.toml for plain `schemathesis run` with this project's hooks",
+        description="Write DIR/schemathesis.toml: it loads this project's Schemathesis hooks from the "
+        "installed package, so `schemathesis run CONTRACT` works from DIR; the command prints the contract's "
+        "path.",
+    )
+    config_cmd.add_argument(
+        "dir", nargs="?", type=Path, default=Path("."), help="where to write it (default .)"
+    )
+    config_cmd.add_argument(
+        "--base-url", help="the target, written as base-url (else pass --url when running)"
+    )
+    config_cmd.add_argument("--force", action="store_true", help="replace an existing schemathesis.toml")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     args = build_parser().parse_args(argv)
+    if args.command == "schemathesis-config":
+        return _schemathesis_config(args)
     api_key = args.api_key or os.environ.get(KEY_ENV) or (DEFAULT_API_KEY if args.mock else None)
     if not api_key:
         return _usage(f"no API key: pass --api-key KEY or set {KEY_ENV}")
-    try:
-        args.report_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        return _usage(
-            f"cannot use --report-dir {args.report_dir} ({error.strerror}): name a folder you can write"
-        )
+    unusable = _unwritable(args.report_dir)
+    if unusable:
+        return _usage(f"cannot use --report-dir {args.report_dir} ({unusable}): name a folder you can write")
     try:
         profile = load_profile(args.profile)
         # --mock serves the mock with whichever key the run uses, so RISE_API_KEY may stay set.
@@ -129,11 +149,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             live = sys.stdout.isatty()
             report = run(settings, ConsoleView(_write, live=live, secret=api_key))
     except (ConformanceError, MockError) as error:
-        return _usage(f"{type(error).__name__}: {error}".replace(api_key, "***"))
+        return _usage(mask(f"{type(error).__name__}: {error}", api_key))
+    # Made only now, so that a usage or connection problem leaves no empty report folder behind.
+    args.report_dir.mkdir(parents=True, exist_ok=True)
     junit = write_junit(report, args.report_dir / "junit.xml")
     markdown = write_markdown(report, args.report_dir / "report.md")
     _write(f"Reports: {markdown}, {junit}\n")
     return EXIT_CONFORMS if report.conforms else EXIT_FAILED
+
+
+def _schemathesis_config(args: argparse.Namespace) -> int:
+    try:
+        path = write_standalone_config(args.dir, base_url=args.base_url, force=args.force)
+    except ConformanceError as error:
+        return _usage(str(error))
+    url = "" if args.base_url else " --url URL"
+    _write(
+        f"Wrote {path} (hooks: {HOOKS_MODULE}). From {args.dir}, with ${KEY_ENV} set:\n"
+        f"  schemathesis run {CONTRACT_PATH}{url}\n"
+    )
+    return EXIT_CONFORMS
 
 
 def _serve_mock(api_key: str) -> AbstractContextManager[str]:
@@ -142,6 +177,18 @@ def _serve_mock(api_key: str) -> AbstractContextManager[str]:
     from mock_server.serving import serving
 
     return serving(create_app(api_keys=[api_key]))
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why `folder` could not receive the reports, or None; checked without creating anything."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable"
+    return None
 
 
 def _write(text: str) -> None:
@@ -175,12 +222,13 @@ def _rate(text: str) -> float:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _parts(text: str) -> tuple[str, ...]:
-    parts = tuple(part.strip() for part in text.split(",") if part.strip())
-    unknown = sorted(set(parts) - set(PARTS))
-    if unknown or not parts:
-        raise argparse.ArgumentTypeError(f"parts are {', '.join(PARTS)}; got {text!r}")
-    return parts
+def _parts(text: str) -> tuple[Part, ...]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    offered = {part.value: part for part in PARTS}
+    unknown = sorted(set(names) - set(offered))
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"parts are {', '.join(offered)}; got {text!r}")
+    return tuple(part for part in PARTS if part.value in names)
 
 
 if __name__ == "__main__":

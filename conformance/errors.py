@@ -5,7 +5,7 @@
     ├── TargetError             the target cannot be reached, refuses the key, or lacks a profile ID
     └── SchemathesisError       the Schemathesis phase could not run (not: a check failed)
 
-A check that fails is not an exception of this family: it is a `CheckFailed` (see `outcomes.py`).
+A check that fails is not an exception of this family: it is a `CheckFailed` (see `engine/results.py`).
 """
 
 from __future__ import annotations

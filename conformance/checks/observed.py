@@ -1,4 +1,7 @@
-"""The observed section: what the target answers to the open questions of the API reference (section 3).
+"""The observed section: what the target answers to the questions the public Rise documentation leaves
+open, which only a real tenant can settle (the README lists them under "What a run does"): the statuses of
+the documented error codes and of a bad key, the error envelope beyond `code`, which date forms are taken,
+whether unknown body fields are refused, the version header, rate limits, and report rows and lag.
 
 Each function records an answer. It fails (`CheckFailed`) only where the contract makes a promise;
 where the contract is silent the answer is `RECORDED`. Answers about the whole run (error envelopes,
@@ -7,33 +10,13 @@ rate limits, report rows, lag) are read from the exchanges the run already made,
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from conformance.engine.client import Exchange
 from conformance.engine.context import WRONG_KEY, CheckContext, Write, completions_path, import_write
-from conformance.engine.results import CheckFailed, Outcome
+from conformance.engine.results import Answer, Check, CheckFailed, Outcome, Part
 from mock_server.model.contract import API_VERSION, ERROR_STATUS, VERSION_HEADER, load_contract
 
 UNKNOWN_VERSION = "2019-01-01"
 _ROW_STATUSES = tuple(load_contract()["components"]["schemas"]["ReportRow"]["properties"]["status"]["enum"])
-
-
-@dataclass(frozen=True)
-class Answer:
-    outcome: Outcome
-    text: str
-    exchanges: tuple[Exchange, ...] = ()
-
-
-@dataclass(frozen=True)
-class Question:
-    name: str
-    ask: Callable[[CheckContext], Answer]
-
-    @property
-    def description(self) -> str:
-        return (self.ask.__doc__ or "").strip().splitlines()[0]
 
 
 def _judged(promises: dict[str, tuple[bool, str]], exchanges: list[Exchange]) -> Answer:
@@ -42,7 +25,7 @@ def _judged(promises: dict[str, tuple[bool, str]], exchanges: list[Exchange]) ->
     broken = [topic for topic, (kept, _) in promises.items() if not kept]
     if broken:
         raise CheckFailed(f"the contract's answer for {', '.join(broken)}", text, exchanges)
-    return Answer(Outcome.PASSED, text, tuple(exchanges))
+    return Answer(Outcome.PASS, text, tuple(exchanges))
 
 
 def _answer(exchange: Exchange) -> str:
@@ -86,7 +69,7 @@ def error_envelope(ctx: CheckContext) -> Answer:
     text = f"{len(errors)} error bodies; keys {keys}" + (f" (beyond the contract: {extra})" if extra else "")
     if without_message:
         raise CheckFailed("every error body to carry a non-empty message", text, without_message[:2])
-    return Answer(Outcome.PASSED, text)
+    return Answer(Outcome.PASS, text)
 
 
 def date_forms(ctx: CheckContext) -> Answer:
@@ -113,7 +96,7 @@ def date_forms(ctx: CheckContext) -> Answer:
     }
     answer = _judged(promises, list(sent.values()))
     future = f"future: {_answer(sent['future'])} (the contract is silent)"
-    return Answer(answer.outcome, f"{answer.text}; {future}", answer.exchanges)
+    return Answer(answer.outcome, f"{answer.observed}; {future}", answer.exchanges)
 
 
 def unknown_body_fields(ctx: CheckContext) -> Answer:
@@ -167,19 +150,21 @@ def report_rows(ctx: CheckContext) -> Answer:
     unknown = sorted(set(statuses) - set(_ROW_STATUSES))
     if unknown:
         raise CheckFailed(f"status literals among {list(_ROW_STATUSES)}", text)
-    return Answer(Outcome.RECORDED if not rows else Outcome.PASSED, text)
+    return Answer(Outcome.RECORDED if not rows else Outcome.PASS, text)
 
 
-QUESTIONS: tuple[Question, ...] = tuple(
-    Question(f"observed_{function.__name__}", function)
-    for function in (
-        error_statuses,
-        date_forms,
-        unknown_body_fields,
-        version_header,
-        error_envelope,
-        rate_limits,
-        report_rows,
-    )
+_RULES = {
+    error_statuses: ("errors.statuses", "errors.not-found-status", "errors.not-published-status"),
+    date_forms: ("dates.date-only", "dates.forms", "import.dates-ordered"),
+    unknown_body_fields: ("import.unknown-fields-rejected",),
+    version_header: ("version.others-rejected", "version.on-every-response", "version.default"),
+    error_envelope: ("errors.envelope", "errors.code"),
+    rate_limits: ("ratelimit.retry-after",),
+    report_rows: ("report.status-literals",),
+}
+
+OBSERVED_CHECKS: tuple[Check, ...] = tuple(
+    Check(f"observed_{function.__name__}", Part.OBSERVED, rules, function)
+    for function, rules in _RULES.items()
 )
 """In run order: those reading the run's exchanges come last, so they see the probes too."""

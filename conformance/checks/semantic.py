@@ -9,8 +9,6 @@ pair first and picks pairs that fit the rule.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +24,7 @@ from conformance.engine.context import (
     completions_path,
     import_write,
 )
-from conformance.engine.results import CheckFailed, Skip
+from conformance.engine.results import Check, CheckFailed, Part, Skip, check
 
 SETTLE_SECONDS = 1.0
 """How long a check waits before confirming that a rejected write changed nothing (capped by the timeout)."""
@@ -41,17 +39,6 @@ COMPARED_FIELDS = (
     "quizScorePercent",
     "isQuizPassed",
 )
-
-
-@dataclass(frozen=True)
-class SemanticCheck:
-    name: str
-    run: Callable[[CheckContext], str]
-
-    @property
-    def description(self) -> str:
-        """The rule, from the check function's docstring."""
-        return (self.run.__doc__ or "").strip().splitlines()[0]
 
 
 # -- helpers ------------------------------------------------------------------------------------------
@@ -116,6 +103,7 @@ def _missing_id(ctx: CheckContext, prefix: str) -> str:
 # -- the rules -----------------------------------------------------------------------------------------
 
 
+@check(Part.SEMANTIC, "import.accepted", "import.shows-in-reports")
 def import_shows_in_reports(ctx: CheckContext) -> str:
     """An accepted import shows in the learner and the course report (polled up to --report-timeout)."""
     course, user = ctx.profile.no_quiz, _user(ctx)
@@ -136,6 +124,7 @@ def import_shows_in_reports(ctx: CheckContext) -> str:
     return f"({course}, {user}) shown after {learner_lag:.2f} s (learner report), {lag:.2f} s (course report)"
 
 
+@check(Part.SEMANTIC, "import.one-record-per-pair")
 def upsert_keeps_one_record(ctx: CheckContext) -> str:
     """A second import of a pair replaces the dates of the first and never adds a second record."""
     course, user = ctx.profile.quiz, _user(ctx)
@@ -163,6 +152,7 @@ def upsert_keeps_one_record(ctx: CheckContext) -> str:
     return f"({course}, {user}) imported twice: one row, with the second dates"
 
 
+@check(Part.SEMANTIC, "report.duration")
 def duration_is_completed_minus_started(ctx: CheckContext) -> str:
     """The report's duration equals completedAt - startedAt."""
     course, user = ctx.profile.third_party, _user(ctx)
@@ -177,6 +167,7 @@ def duration_is_completed_minus_started(ctx: CheckContext) -> str:
     return f"({course}, {user}): duration {reported} for {started} .. {completed}"
 
 
+@check(Part.SEMANTIC, "import.quiz-score", "report.quiz-passed")
 def quiz_course_scores_100(ctx: CheckContext) -> str:
     """An import into a Rise course that requires a quiz scores 100 and passes the quiz."""
     course, user = ctx.profile.quiz, _user(ctx)
@@ -191,6 +182,7 @@ def quiz_course_scores_100(ctx: CheckContext) -> str:
     return f"({course}, {user}): quizScorePercent {score}, isQuizPassed {passed}"
 
 
+@check(Part.SEMANTIC, "import.no-third-party-score", "report.quiz-null-otherwise")
 def no_quiz_score_without_rise_quiz(ctx: CheckContext) -> str:
     """Imports into third-party and quiz-less courses carry no quiz score."""
     pairs = [(ctx.profile.third_party, _user(ctx)), (ctx.profile.no_quiz, _user(ctx))]
@@ -209,6 +201,7 @@ def no_quiz_score_without_rise_quiz(ctx: CheckContext) -> str:
     return f"{' and '.join(f'({c}, {u})' for c, u in pairs)}: quizScorePercent and isQuizPassed null"
 
 
+@check(Part.SEMANTIC, "import.enrolls")
 def enrollment_created_when_none(ctx: CheckContext) -> str:
     """Importing for a user not enrolled in the course enrolls them (the reports show an enrollment date)."""
     pair = _find_pair(ctx, enrolled=False)
@@ -227,6 +220,7 @@ def enrollment_created_when_none(ctx: CheckContext) -> str:
     return f"({course}, {user}) was not enrolled; after the import enrolledAt is {row['enrolledAt']}"
 
 
+@check(Part.SEMANTIC, "import.keeps-enrollment")
 def enrollment_keeps_enrolled_at(ctx: CheckContext) -> str:
     """Importing for a user already enrolled keeps the enrollment and its date."""
     pair = _find_pair(ctx, enrolled=True)
@@ -269,6 +263,7 @@ def _let_enrollment_age(ctx: CheckContext, pair: Pair) -> None:
         time.sleep(max(0.0, made + FRESH_ENROLLMENT_SECONDS - time.monotonic()))
 
 
+@check(Part.SEMANTIC, "errors.course-not-found", "errors.not-found-status")
 def unknown_course_is_course_not_found(ctx: CheckContext) -> str:
     """An import into a course that does not exist is course_not_found (ASCII and non-ASCII IDs alike)."""
     user = _user(ctx)
@@ -279,6 +274,7 @@ def unknown_course_is_course_not_found(ctx: CheckContext) -> str:
     return f"{', '.join(courses)}: HTTP {sent[0].status} course_not_found"
 
 
+@check(Part.SEMANTIC, "errors.user-not-found", "errors.not-found-status")
 def unknown_user_is_user_not_found(ctx: CheckContext) -> str:
     """An import for a user who does not exist, into a published course, is user_not_found."""
     course, user = ctx.profile.no_quiz, _missing_id(ctx, "conformance-missing-user")
@@ -287,6 +283,9 @@ def unknown_user_is_user_not_found(ctx: CheckContext) -> str:
     return f"({course}, {user}): HTTP {sent.status} user_not_found"
 
 
+@check(
+    Part.SEMANTIC, "errors.course-not-published", "errors.not-published-status", "import.published-version"
+)
 def unpublished_course_is_course_not_published(ctx: CheckContext) -> str:
     """An import into a course that was never published is course_not_published and records nothing."""
     course = ctx.profile.unpublished
@@ -300,6 +299,7 @@ def unpublished_course_is_course_not_published(ctx: CheckContext) -> str:
     return f"({course}, {user}): HTTP {sent.status} course_not_published, report unchanged"
 
 
+@check(Part.SEMANTIC, "auth.bearer", "auth.unauthorized")
 def missing_or_wrong_key_is_unauthorized(ctx: CheckContext) -> str:
     """An import without a key or with a wrong key is 401 unauthorized and changes nothing."""
     course, user = ctx.profile.no_quiz, _user(ctx)
@@ -312,6 +312,14 @@ def missing_or_wrong_key_is_unauthorized(ctx: CheckContext) -> str:
     return f"({course}, {user}): no key and a wrong key both HTTP {sent[0].status} unauthorized, no change"
 
 
+@check(
+    Part.SEMANTIC,
+    "import.fields-required",
+    "dates.forms",
+    "import.dates-ordered",
+    "import.unknown-fields-rejected",
+    "validation.invalid-request",
+)
 def invalid_body_is_rejected(ctx: CheckContext) -> str:
     """An import whose body breaks the contract is 400 invalid_request and changes nothing."""
     course, user = ctx.profile.no_quiz, _user(ctx)
@@ -332,6 +340,7 @@ def invalid_body_is_rejected(ctx: CheckContext) -> str:
     return f"({course}, {user}): {', '.join(bodies)}: each HTTP 400 invalid_request, report unchanged"
 
 
+@check(Part.SEMANTIC, "import.stays-in-pair")
 def writes_stay_in_their_pair(ctx: CheckContext) -> str:
     """An import changes its own pair's row and no other profile user's report row."""
     course, user = ctx.profile.no_quiz, _user(ctx)
@@ -360,22 +369,19 @@ def _all_rows(ctx: CheckContext) -> dict[Pair, tuple[Any, ...]]:
     return found
 
 
-SEMANTIC_CHECKS: tuple[SemanticCheck, ...] = tuple(
-    SemanticCheck(function.__name__, function)
-    for function in (
-        enrollment_created_when_none,
-        import_shows_in_reports,
-        upsert_keeps_one_record,
-        duration_is_completed_minus_started,
-        quiz_course_scores_100,
-        no_quiz_score_without_rise_quiz,
-        enrollment_keeps_enrolled_at,
-        unknown_course_is_course_not_found,
-        unknown_user_is_user_not_found,
-        unpublished_course_is_course_not_published,
-        missing_or_wrong_key_is_unauthorized,
-        invalid_body_is_rejected,
-        writes_stay_in_their_pair,
-    )
+SEMANTIC_CHECKS: tuple[Check, ...] = (
+    enrollment_created_when_none,
+    import_shows_in_reports,
+    upsert_keeps_one_record,
+    duration_is_completed_minus_started,
+    quiz_course_scores_100,
+    no_quiz_score_without_rise_quiz,
+    enrollment_keeps_enrolled_at,
+    unknown_course_is_course_not_found,
+    unknown_user_is_user_not_found,
+    unpublished_course_is_course_not_published,
+    missing_or_wrong_key_is_unauthorized,
+    invalid_body_is_rejected,
+    writes_stay_in_their_pair,
 )
 """In run order: the enrollment check first, while the target still has unenrolled pairs."""

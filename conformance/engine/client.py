@@ -15,16 +15,17 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance.errors import TargetError
+from mock_server.model.redaction import MASK, redact
 
-MASK = "***"
 MAX_RETRY_AFTER_SECONDS = 60.0
 MAX_429_RETRIES = 3
 _BODY_LIMIT = 2000
 
 
 def mask(text: str, secret: str | None) -> str:
-    """`text` with every occurrence of `secret` replaced, so no output ever carries the API key."""
-    return text.replace(secret, MASK) if secret else text
+    """`text` with every whole occurrence of `secret` replaced (see `mock_server.model.redaction`), so
+    no output ever carries the API key and a short key leaves other words as they are."""
+    return redact(text, secret)
 
 
 def is_loopback(base_url: str) -> bool:
@@ -90,6 +91,19 @@ class Exchange:
     def error_code(self) -> str | None:
         body = self.json()
         return body.get("code") if isinstance(body, dict) else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The exchange in machine form (report.json); already masked."""
+        return {
+            "method": self.method,
+            "url": self.url,
+            "requestHeaders": self.request_headers,
+            "requestBody": self.request_body,
+            "status": self.status,
+            "responseHeaders": self.response_headers,
+            "responseBody": _cut(self.response_body),
+            "seconds": round(self.seconds, 3),
+        }
 
     def describe(self) -> str:
         """Request and response as an HTTP transcript, for reports."""

@@ -1,133 +1,47 @@
-"""A run: preflight, semantic checks, observed answers, the differential phase, then the Schemathesis
-phase; it emits events and returns the results. Consumers (console, JUnit, the Markdown report) only
-listen; nothing here prints."""
+"""A run: preflight, then each part in order; it emits events and returns the results. Consumers (console,
+JUnit, the Markdown report) only listen; nothing here prints."""
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 from conformance.checks.differential import DifferentialSettings, run_differential
-from conformance.checks.differential.verdict import NAME as DIFFERENTIAL_NAME
-from conformance.checks.differential.verdict import as_results, planned
-from conformance.checks.observed import QUESTIONS, Answer
+from conformance.checks.differential.verdict import DIFFERENTIAL_CHECK, as_results, planned
+from conformance.checks.observed import OBSERVED_CHECKS
 from conformance.checks.semantic import SEMANTIC_CHECKS
 from conformance.engine.client import Exchange, RiseClient, is_loopback
 from conformance.engine.context import CheckContext, DryRun, segment
-from conformance.engine.results import CheckFailed, CheckResult, Kind, Outcome, Skip
+from conformance.engine.events import (
+    CheckFinished,
+    CheckStarted,
+    Listener,
+    PartStarted,
+    Progress,
+    RunFinished,
+    RunStarted,
+)
+from conformance.engine.results import (
+    Answer,
+    Check,
+    CheckFailed,
+    Outcome,
+    Part,
+    Result,
+    RunReport,
+    Skip,
+)
+from conformance.engine.settings import RunSettings
 from conformance.errors import TargetError
 from conformance.profile import Profile
 from conformance.schemathesis.phase import (
-    CHECKS,
     PHASES,
-    RULES,
+    SCHEMA_CHECKS,
     SchemaOutcome,
     SchemaSettings,
     run_schema_phase,
 )
-
-DIFFERENTIAL_EXTRA_EXAMPLES = 5
-DIFFERENTIAL_OFF_LOOPBACK = 5
-"""Differential sequences: on loopback --max-examples plus 5 (30 by default, about 10 s for the mock), so
-that a quick run stays quick; off loopback 5 (paced at 2/s, about 2 minutes)."""
-DIFFERENTIAL_STEPS = 20
-CLOCK_TOLERANCE = {True: 2.0, False: 120.0}
-DEFAULT_RATE = 2.0
-"""Requests per second against a target that is not loopback, unless --rate-limit says otherwise."""
-DEFAULT_REPORT_TIMEOUT = 300.0
-"""Rise documents that reports can take up to 5 minutes to show an import."""
-DEFAULT_MAX_EXAMPLES = 25
-PARTS = ("semantic", "observed", "differential", "schema")
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    base_url: str
-    api_key: str | None
-    profile: Profile
-    max_examples: int = DEFAULT_MAX_EXAMPLES
-    report_timeout: float = DEFAULT_REPORT_TIMEOUT
-    rate: float | None = None
-    """Requests per second; None picks the default for the target (unlimited on loopback)."""
-    seed: int | None = None
-    dry_run: bool = False
-    parts: tuple[str, ...] = PARTS
-    differential_examples: int | None = None
-    """Sequences of the differential phase; None picks the default for the target."""
-    differential_steps: int = DIFFERENTIAL_STEPS
-    clock_tolerance: float | None = None
-    """Seconds a date set "at the request" may differ from this machine's clock; None: by target."""
-
-    @property
-    def effective_rate(self) -> float | None:
-        if self.rate is not None:
-            return self.rate
-        return None if is_loopback(self.base_url) else DEFAULT_RATE
-
-
-# -- events --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RunStarted:
-    settings: RunSettings
-    seed: int
-
-
-@dataclass(frozen=True)
-class PartStarted:
-    part: str
-    total: int
-
-
-@dataclass(frozen=True)
-class CheckStarted:
-    name: str
-    index: int
-    total: int
-
-
-@dataclass(frozen=True)
-class CheckFinished:
-    result: CheckResult
-
-
-@dataclass(frozen=True)
-class Progress:
-    """A line of Schemathesis output."""
-
-    text: str
-
-
-@dataclass
-class RunReport:
-    settings: RunSettings
-    seed: int
-    results: list[CheckResult] = field(default_factory=list)
-    seconds: float = 0.0
-    schema_summary: str = ""
-
-    @property
-    def failed(self) -> list[CheckResult]:
-        return [r for r in self.results if r.outcome is Outcome.FAILED]
-
-    @property
-    def conforms(self) -> bool:
-        return not self.failed
-
-
-@dataclass(frozen=True)
-class RunFinished:
-    report: RunReport
-
-
-Event = RunStarted | PartStarted | CheckStarted | CheckFinished | Progress | RunFinished
-Listener = Callable[[Event], None]
-
-
-# -- the run -------------------------------------------------------------------------------------------
 
 
 def run(settings: RunSettings, emit: Listener) -> RunReport:
@@ -141,15 +55,12 @@ def run(settings: RunSettings, emit: Listener) -> RunReport:
         ctx = CheckContext(
             client, settings.profile, settings.report_timeout, settings.dry_run, random.Random(seed)
         )
-        if "semantic" in settings.parts:
-            _run_part(
-                "semantic", [(c.name, c.description, c.run) for c in SEMANTIC_CHECKS], ctx, report, emit
-            )
-        if "observed" in settings.parts:
-            _run_part("observed", [(q.name, q.description, q.ask) for q in QUESTIONS], ctx, report, emit)
-        if "differential" in settings.parts:
+        for part, checks in ((Part.SEMANTIC, SEMANTIC_CHECKS), (Part.OBSERVED, OBSERVED_CHECKS)):
+            if part in settings.parts:
+                _run_part(part, checks, ctx, report, emit)
+        if Part.DIFFERENTIAL in settings.parts:
             _differential_part(ctx, settings, seed, report, emit)
-    if "schema" in settings.parts:
+    if Part.SCHEMA in settings.parts:
         _schema_part(settings, seed, report, emit)
     report.seconds = time.monotonic() - started
     emit(RunFinished(report))
@@ -175,52 +86,45 @@ def preflight(client: RiseClient, profile: Profile) -> None:
         )
 
 
-CheckFunction = Callable[[CheckContext], "str | Answer"]
-
-
 def _run_part(
-    part: str,
-    checks: Sequence[tuple[str, str, CheckFunction]],
-    ctx: CheckContext,
-    report: RunReport,
-    emit: Listener,
+    part: Part, checks: Sequence[Check], ctx: CheckContext, report: RunReport, emit: Listener
 ) -> None:
     emit(PartStarted(part, len(checks)))
-    kind = Kind.SEMANTIC if part == "semantic" else Kind.OBSERVED
-    for index, (name, description, function) in enumerate(checks, 1):
-        emit(CheckStarted(name, index, len(checks)))
-        result = _judge(name, kind, description, function, ctx)
+    for index, check in enumerate(checks, 1):
+        emit(CheckStarted(check, index, len(checks)))
+        result = judge(check, ctx)
         report.results.append(result)
         emit(CheckFinished(result))
 
 
-def _judge(
-    name: str, kind: Kind, description: str, function: CheckFunction, ctx: CheckContext
-) -> CheckResult:
+def judge(check: Check, ctx: CheckContext) -> Result:
     """Run one check and turn how it ended into a result; set-up errors propagate."""
     started = time.monotonic()
     first_exchange = len(ctx.client.exchanges)
 
-    def result(outcome: Outcome, evidence: str, exchanges: Sequence[Exchange] = ()) -> CheckResult:
-        return CheckResult(
-            name, kind, description, outcome, evidence, list(exchanges), time.monotonic() - started
-        )
+    def result(
+        outcome: Outcome,
+        observed: str,
+        exchanges: Sequence[Exchange] = (),
+        expected: str = "",
+        writes: tuple[str, ...] = (),
+    ) -> Result:
+        seconds = time.monotonic() - started
+        return Result(check, outcome, expected, observed, tuple(exchanges), seconds=seconds, writes=writes)
 
     try:
-        found = function(ctx)
+        found = check(ctx)
     except CheckFailed as failure:
-        evidence = f"expected {failure.expected}; observed {failure.observed}"
-        return result(
-            Outcome.FAILED, evidence, failure.exchanges or ctx.client.exchanges[first_exchange:][-3:]
-        )
+        exchanges = failure.exchanges or ctx.client.exchanges[first_exchange:][-3:]
+        return result(Outcome.FAILURE, failure.observed, exchanges, expected=failure.expected)
     except Skip as skip:
-        return result(Outcome.SKIPPED, f"skipped: {skip}")
+        return result(Outcome.SKIP, str(skip))
     except DryRun as planned:
-        writes = "".join(f"\n{write.describe()}" for write in planned.writes)
-        return result(Outcome.PLANNED, f"would send {len(planned.writes)} write(s):{writes}")
+        writes = tuple(write.describe() for write in planned.writes)
+        return result(Outcome.PLANNED, f"would send {len(writes)} write(s)", writes=writes)
     if isinstance(found, Answer):
-        return result(found.outcome, found.text, found.exchanges)
-    return result(Outcome.PASSED, found)
+        return result(found.outcome, found.observed, found.exchanges)
+    return result(Outcome.PASS, str(found))
 
 
 LAG_SEEN_SECONDS = 1.0
@@ -230,22 +134,18 @@ LAG_SEEN_SECONDS = 1.0
 def _differential_part(
     ctx: CheckContext, settings: RunSettings, seed: int, report: RunReport, emit: Listener
 ) -> None:
-    emit(PartStarted("differential", 1))
-    emit(CheckStarted(DIFFERENTIAL_NAME, 1, 1))
+    emit(PartStarted(Part.DIFFERENTIAL, 1))
+    emit(CheckStarted(DIFFERENTIAL_CHECK, 1, 1))
     if settings.dry_run:
-        pairs = ", ".join(f"({c}, {u})" for c in settings.profile.courses for u in settings.profile.users)
-        results = [planned(pairs)]
+        results = [planned(settings.profile)]
     else:
         loopback = is_loopback(settings.base_url)
-        examples = settings.differential_examples or (
-            settings.max_examples + DIFFERENTIAL_EXTRA_EXAMPLES if loopback else DIFFERENTIAL_OFF_LOOPBACK
-        )
         chosen = DifferentialSettings(
-            examples=examples,
+            examples=settings.effective_differential_examples,
             steps=settings.differential_steps,
             seed=seed,
             report_timeout=settings.report_timeout,
-            clock_tolerance=settings.clock_tolerance or CLOCK_TOLERANCE[loopback],
+            clock_tolerance=settings.effective_clock_tolerance,
             shrink_examples=60 if loopback else 8,
             shrink_replays=30 if loopback else 8,
             lags=any(lag > LAG_SEEN_SECONDS for lag in ctx.report_lags),
@@ -257,18 +157,21 @@ def _differential_part(
 
 
 def _schema_part(settings: RunSettings, seed: int, report: RunReport, emit: Listener) -> None:
-    emit(PartStarted("schema", len(CHECKS)))
-    description = f"Schemathesis phases {', '.join(PHASES)} over every operation of the contract"
+    emit(PartStarted(Part.SCHEMA, len(SCHEMA_CHECKS)))
     if settings.dry_run:
         pairs = ", ".join(
             f"({c}, {u})" for c in settings.profile.published_courses for u in settings.profile.users
         )
-        evidence = (
+        observed = (
             f"would send up to {settings.max_examples} generated cases per operation and phase; its positive "
             "imports (POST .../completions) and enrollments (PUT /courses/{courseId}/users/{userId}) go only "
             f"to the profile pairs {pairs}; negative ones to IDs the contract rejects"
         )
-        result = CheckResult("schemathesis", Kind.SCHEMA, description, Outcome.PLANNED, evidence)
+        summary = f"Schemathesis phases {', '.join(PHASES)} over every operation of the contract"
+        phase = Check(
+            "schemathesis", Part.SCHEMA, tuple(r for c in SCHEMA_CHECKS for r in c.rules), summary=summary
+        )
+        result = Result(phase, Outcome.PLANNED, observed=observed)
         report.results.append(result)
         emit(CheckFinished(result))
         return
@@ -280,28 +183,36 @@ def _schema_part(settings: RunSettings, seed: int, report: RunReport, emit: List
         seed,
         settings.effective_rate,
     )
-    emit(CheckStarted(f"schemathesis: phases {', '.join(PHASES)}", 1, 1))
+    emit(CheckStarted(SCHEMA_CHECKS[0], 1, 1))
     started = time.monotonic()
     outcome = run_schema_phase(schema_settings, lambda line: emit(Progress(line)))
     report.schema_summary = outcome.summary
-    for check in CHECKS:
+    known = {check.name for check in SCHEMA_CHECKS}
+    extras = sorted({c for f in outcome.failures for c in f.checks} - known)
+    checks = [
+        *SCHEMA_CHECKS,
+        *(
+            Check(name, Part.SCHEMA, ("responses.declared",), summary=f"Schemathesis check {name}")
+            for name in extras
+        ),
+    ]
+    for check in checks:
         result = _schema_result(check, outcome, time.monotonic() - started)
         report.results.append(result)
         emit(CheckFinished(result))
-    for extra in sorted({c for f in outcome.failures for c in f.checks} - set(CHECKS)):
-        result = _schema_result(extra, outcome, 0.0)
-        report.results.append(result)
-        emit(CheckFinished(result))
 
 
-def _schema_result(check: str, outcome: SchemaOutcome, seconds: float) -> CheckResult:
-    failures = [f for f in outcome.failures if check in f.checks]
-    description = RULES.get(check, f"Schemathesis check {check}")
+def _schema_result(check: Check, outcome: SchemaOutcome, seconds: float) -> Result:
+    failures = [f for f in outcome.failures if check.name in f.checks]
     if not failures:
-        evidence = f"no failure over {len(outcome.operations)} operations"
-        return CheckResult(check, Kind.SCHEMA, description, Outcome.PASSED, evidence, seconds=seconds)
+        observed = f"no failure over {len(outcome.operations)} operations"
+        return Result(check, Outcome.PASS, observed=observed, seconds=seconds)
     where = sorted({f.operation for f in failures})
-    evidence = f"{len(failures)} failure(s) on {', '.join(where)}\n\n" + "\n\n".join(
-        f"{f.operation} ({f.code}):\n{f.text}" for f in failures
+    return Result(
+        check,
+        Outcome.FAILURE,
+        expected=check.description,
+        observed=f"{len(failures)} failure(s) on {', '.join(where)}",
+        details=tuple(f"{f.operation} ({f.code}):\n{f.text}" for f in failures),
+        seconds=seconds,
     )
-    return CheckResult(check, Kind.SCHEMA, description, Outcome.FAILED, evidence, seconds=seconds)

@@ -9,8 +9,7 @@ import re
 from collections.abc import Callable
 
 from conformance.engine.client import mask
-from conformance.engine.results import CheckResult, Outcome
-from conformance.engine.runner import (
+from conformance.engine.events import (
     CheckFinished,
     CheckStarted,
     Event,
@@ -19,13 +18,15 @@ from conformance.engine.runner import (
     RunFinished,
     RunStarted,
 )
+from conformance.engine.results import Outcome, Result
 
 EVIDENCE_WIDTH = 90
 _ST_PHASE = re.compile(r"^\s*\S+\s+(Examples|Coverage|Fuzzing|Stateful)\b")
 _MARK = {
-    Outcome.PASSED: "PASS",
-    Outcome.FAILED: "FAIL",
-    Outcome.SKIPPED: "SKIP",
+    Outcome.PASS: "PASS",
+    Outcome.FAILURE: "FAIL",
+    Outcome.DRIFT: "DRIFT",
+    Outcome.SKIP: "SKIP",
     Outcome.RECORDED: "SEEN",
     Outcome.PLANNED: "PLAN",
 }
@@ -40,6 +41,7 @@ class ConsoleView:
         self._secret = secret
         self._part = ""
         self._line_open = False
+        self._phases_seen: set[str] = set()
 
     def __call__(self, event: Event) -> None:
         match event:
@@ -49,12 +51,12 @@ class ConsoleView:
                 self._print(f"rise-conformance against {settings.base_url}, seed {seed}, {rate}{dry}")
             case PartStarted(part=part):
                 self._part = part
-            case CheckStarted(name=name, index=index, total=total):
-                self._progress(f"[{self._part} {index}/{total}] {name}")
+            case CheckStarted(check=check, index=index, total=total):
+                self._progress(f"[{self._part} {index}/{total}] {check.name}")
             case Progress(text=text) if _ST_PHASE.match(text):
-                self._progress(f"[schema] {text.strip()[:100]}")
-            case CheckFinished(result=result) if not self._live and result.outcome is Outcome.FAILED:
-                self._print(f"  FAIL {result.name}")
+                self._phase_progress(text)
+            case CheckFinished(result=result) if not self._live and result.is_finding:
+                self._print(f"  {_MARK[result.outcome]} {result.name}")
             case RunFinished(report=report):
                 self._end_line()
                 self._print(summary_table(report.results))
@@ -68,6 +70,16 @@ class ConsoleView:
                 self._print(f"\n{report.settings.base_url} {verdict} ({report.seconds:.1f} s)")
             case _:
                 pass
+
+    def _phase_progress(self, text: str) -> None:
+        """Schemathesis names each phase when it ends and again in its closing summary: a log gets the
+        first line of each phase only (a live line just shows the latest)."""
+        match = _ST_PHASE.match(text)
+        phase = match.group(1) if match else text
+        if not self._live and phase in self._phases_seen:
+            return
+        self._phases_seen.add(phase)
+        self._progress(f"[schema] {text.strip()[:100]}")
 
     def _progress(self, text: str) -> None:
         if self._live:
@@ -86,23 +98,23 @@ class ConsoleView:
         self._write(mask(text, self._secret) + "\n")
 
 
-def summary_table(results: list[CheckResult]) -> str:
-    """Check, result and evidence, one row per check, as plain text columns."""
+def summary_table(results: list[Result]) -> str:
+    """Check, result and what was observed, one row per check, as plain text columns."""
     width = max([len(r.name) for r in results] + [5])
-    lines = [f"{'check':<{width}}  result  evidence", f"{'-' * width}  ------  {'-' * EVIDENCE_WIDTH}"]
+    lines = [f"{'check':<{width}}  result  observed", f"{'-' * width}  ------  {'-' * EVIDENCE_WIDTH}"]
     for result in results:
-        evidence = result.evidence.splitlines()[0] if result.evidence else ""
+        evidence = " ".join(result.observed.split())
         if len(evidence) > EVIDENCE_WIDTH:
             evidence = evidence[: EVIDENCE_WIDTH - 3] + "..."
         lines.append(f"{result.name:<{width}}  {_MARK[result.outcome]:<6}  {evidence}")
     return "\n".join(lines)
 
 
-def planned_writes(results: list[CheckResult]) -> str:
+def planned_writes(results: list[Result]) -> str:
     """Every write a dry run would have made, in full, under the check that would make it."""
     lines = ["", "Writes the run would make (none were sent):"]
     for result in results:
         if result.outcome is Outcome.PLANNED:
             lines.append(f"  {result.name}:")
-            lines.extend(f"    {line}" for line in result.evidence.splitlines()[1:] or [result.evidence])
+            lines.extend(f"    {write}" for write in result.writes or (result.observed,))
     return "\n".join(lines)

@@ -1,20 +1,22 @@
-"""The readable report: a Markdown file with the verdict, every check with its rule and evidence, the
-observed answers to the open questions, and for each failure the requests and responses that show it."""
+"""The readable report: a Markdown file with the verdict, every check with its rules and what it observed,
+and for each finding the rule it breaks and the requests and responses that show it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from conformance.engine.client import mask
-from conformance.engine.results import CheckResult, Kind, Outcome
-from conformance.engine.runner import RunReport
+from conformance.engine.results import Outcome, Part, Result, RunReport
 
 _TITLES = {
-    Kind.SEMANTIC: "Semantic checks (one documented rule each)",
-    Kind.OBSERVED: "Observed: the open questions of the API reference, section 3",
-    Kind.SCHEMA: "Schema checks (Schemathesis)",
-    Kind.DIFFERENTIAL: "Differential: random sequences judged against the model",
+    Part.SEMANTIC: "Semantic checks (one documented rule each)",
+    Part.OBSERVED: "Observed: what the Rise documentation leaves open (answers recorded; failed only where "
+    "the contract promises)",
+    Part.PROTOCOL: "Protocol promises",
+    Part.DIFFERENTIAL: "Differential phase (the model's prediction against the target)",
+    Part.SCHEMA: "Schema checks (Schemathesis)",
 }
+_MARK = {Outcome.FAILURE: "**FAILED**", Outcome.DRIFT: "**DRIFT**"}
 
 
 def markdown_report(report: RunReport) -> str:
@@ -32,29 +34,27 @@ def markdown_report(report: RunReport) -> str:
     ]
     if report.schema_summary:
         lines += ["", f"Schemathesis: {report.schema_summary}."]
-    for kind in Kind:
-        results = [r for r in report.results if r.kind is kind]
+    for part in Part:
+        results = [r for r in report.results if r.part is part]
         if results:
             lines += [
                 "",
-                f"## {_TITLES[kind]}",
+                f"## {_TITLES[part]}",
                 "",
-                "| check | rule | result | evidence |",
-                "|---|---|---|---|",
+                "| check | rule | rule IDs | result | observed |",
+                "|---|---|---|---|---|",
             ]
             lines += [_row(r) for r in results]
-    planned = [r for r in report.results if r.outcome is Outcome.PLANNED]
+    planned = report.of(Outcome.PLANNED)
     if planned:
         lines += ["", "## Writes the run would make (none were sent)"]
         for result in planned:
-            lines += ["", f"### {result.name}", "", "```", result.evidence, "```"]
-    failures = report.failed
-    if failures:
+            lines += ["", f"### {result.name}", "", result.observed, "", "```", *result.writes, "```"]
+    findings = [r for r in report.results if r.is_finding]
+    if findings:
         lines += ["", "## Failures, with the requests and responses that show them"]
-        for result in failures:
-            lines += ["", f"### {result.name}", "", result.description, "", "```", result.evidence, "```"]
-            for exchange in result.exchanges:
-                lines += ["", "```http", exchange.describe(), "```"]
+        for result in findings:
+            lines += _finding(result)
     return mask("\n".join(lines) + "\n", settings.api_key)
 
 
@@ -63,10 +63,25 @@ def write_markdown(report: RunReport, path: Path) -> Path:
     return path
 
 
-def _row(result: CheckResult) -> str:
-    evidence = result.evidence.splitlines()[0] if result.evidence else ""
-    mark = "**FAILED**" if result.outcome is Outcome.FAILED else result.outcome.value
-    return f"| `{result.name}` | {_cell(result.description)} | {mark} | {_cell(evidence)} |"
+def _row(result: Result) -> str:
+    mark = _MARK.get(result.outcome, result.outcome.value)
+    rules = ", ".join(f"`{rule}`" for rule in result.check.rules)
+    observed = f"skipped: {result.observed}" if result.outcome is Outcome.SKIP else result.observed
+    cells = (f"`{result.name}`", _cell(result.check.description), rules, mark, _cell(observed))
+    return "| " + " | ".join(cells) + " |"
+
+
+def _finding(result: Result) -> list[str]:
+    lines = ["", f"### {result.name}", "", result.check.description, ""]
+    rule = result.rule
+    if rule is not None:
+        lines += [f"Rule `{rule.id}` ({rule.basis.value}, {rule.where}): {rule.statement}", ""]
+    lines += ["```", f"expected: {result.expected}", f"observed: {result.observed}", "```"]
+    for detail in result.details:
+        lines += ["", "```", detail, "```"]
+    for exchange in result.exchanges:
+        lines += ["", "```http", exchange.describe(), "```"]
+    return lines
 
 
 def _cell(text: str) -> str:

@@ -17,26 +17,54 @@ import yaml
 from schemathesis.failure_codes import get_failure_class
 
 from conformance.engine.client import mask
+from conformance.engine.results import Check, Part
 from conformance.environment import KEY_ENV, PROFILE_ENV, RATE_ENV
 from conformance.errors import SchemathesisError
 from conformance.profile import Profile
 from mock_server.model.contract import CONTRACT_PATH
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
-RULES = {
-    "not_a_server_error": "No request, valid or not, gets a 5xx.",
-    "status_code_conformance": "Every status answered is one the contract lists for the operation.",
-    "content_type_conformance": "Every response's Content-Type is one the contract declares.",
-    "response_schema_conformance": "Every response body matches the contract's schema for its status.",
-    "response_headers_conformance": "Declared response headers are present and match their schema.",
-    "negative_data_rejection": "Requests that break the contract are rejected with a 4xx.",
-    "positive_data_acceptance": "Requests the contract allows are not rejected as invalid.",
-    "missing_required_header": "Requests missing a required header are rejected.",
-    "unsupported_method": "Methods the contract does not declare get 405 with an Allow header.",
-    "ignored_auth": "Requests without a valid key get 401.",
+_CHECKS = {
+    "not_a_server_error": ("No request, valid or not, gets a 5xx.", ("responses.no-server-error",)),
+    "status_code_conformance": (
+        "Every status answered is one the contract lists for the operation.",
+        ("responses.declared", "errors.statuses"),
+    ),
+    "content_type_conformance": (
+        "Every response's Content-Type is one the contract declares.",
+        ("responses.declared", "errors.envelope"),
+    ),
+    "response_schema_conformance": (
+        "Every response body matches the contract's schema for its status.",
+        ("responses.declared", "errors.envelope"),
+    ),
+    "response_headers_conformance": (
+        "Declared response headers are present and match their schema.",
+        ("version.on-every-response",),
+    ),
+    "negative_data_rejection": (
+        "Requests that break the contract are rejected with a 4xx.",
+        ("validation.invalid-request",),
+    ),
+    "positive_data_acceptance": (
+        "Requests the contract allows are not rejected as invalid.",
+        ("import.accepted", "version.default"),
+    ),
+    "missing_required_header": (
+        "Requests missing a required header are rejected.",
+        ("validation.invalid-request",),
+    ),
+    "unsupported_method": (
+        "Methods the contract does not declare get 405 with an Allow header.",
+        ("protocol.method-not-allowed",),
+    ),
+    "ignored_auth": ("Requests without a valid key get 401.", ("auth.bearer", "auth.unauthorized")),
 }
-"""The Schemathesis checks a run applies, each with the rule it stands for."""
-CHECKS = tuple(RULES)
+SCHEMA_CHECKS: tuple[Check, ...] = tuple(
+    Check(name, Part.SCHEMA, rules, summary=summary) for name, (summary, rules) in _CHECKS.items()
+)
+"""The Schemathesis checks a run applies, each with the rules it stands for."""
+CHECKS = tuple(_CHECKS)
 UNEXPECTED_METHODS = ("PATCH", "OPTIONS", "TRACE")
 """Methods the coverage phase may try where the contract has none: never DELETE."""
 HOOKS_MODULE = "conformance.schemathesis.hooks"

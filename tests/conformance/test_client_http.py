@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from conformance.engine.client import RiseClient, _retry_delay, is_loopback, mask, parse_rate
-from conformance.engine.runner import DEFAULT_RATE, RunSettings
+from conformance.engine.settings import DEFAULT_RATE, RunSettings
 from conformance.profile import load_profile
 from mock_server.serving import serving
 
@@ -96,6 +96,13 @@ def test_parse_rate_reads_units_and_refuses_nonsense() -> None:
 def test_mask_hides_every_occurrence() -> None:
     assert mask(f"a {KEY} b {KEY}", KEY) == "a *** b ***"
     assert mask("text", None) == "text"
+
+
+def test_mask_with_a_short_key_hides_it_whole_and_no_fragment_of_another_word() -> None:
+    line = "http://127.0.0.1:18502 refused the API key (401)"
+    assert mask(line, "1") == line
+    assert mask("Authorization: Bearer 1", "1") == "Authorization: Bearer ***"
+    assert mask("GET /reports/learners/user-ada?key=ada", "ada") == "GET /reports/learners/user-ada?key=***"
 
 
 @pytest.mark.parametrize(

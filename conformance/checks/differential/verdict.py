@@ -6,8 +6,9 @@ from functools import cache
 from typing import Any
 
 from conformance.checks.differential.phase import DifferentialOutcome
-from conformance.engine.results import CheckResult, Kind, Outcome
-from mock_server.model.contract import load_contract
+from conformance.engine.results import Basis, Check, Outcome, Part, Result, Rule
+from conformance.profile import Profile
+from mock_server.model.contract import CONTRACT_PATH, load_contract
 
 NAME = "differential"
 DESCRIPTION = "random sequences of every operation, each answer compared with the model's prediction"
@@ -77,57 +78,76 @@ RULES_TESTED = (
 """Every rule a differential finding can name."""
 
 
+DIFFERENTIAL_CHECK = Check(NAME, Part.DIFFERENTIAL, RULES_TESTED, summary=DESCRIPTION)
+
+
 @cache
-def rule_statements() -> dict[str, str]:
-    """Rule ID to statement, from the x-rules of openapi.yaml."""
-    found: dict[str, str] = {}
+def contract_rules() -> dict[str, Rule]:
+    """Every rule of openapi.yaml (`x-rules`), with where it stands."""
+    lines = CONTRACT_PATH.read_text(encoding="utf-8").splitlines()
+    found: dict[str, Rule] = {}
 
-    def walk(node: Any) -> None:
+    def walk(node: Any, pointer: str) -> None:
         if isinstance(node, dict):
-            for rule in node.get("x-rules", []):
-                found[rule["id"]] = " ".join(str(rule["statement"]).split())
-            for value in node.values():
-                walk(value)
+            for entry in node.get("x-rules", []):
+                line = next((n for n, text in enumerate(lines, 1) if f"id: {entry['id']}" in text), 0)
+                statement = " ".join(str(entry["statement"]).split())
+                found[entry["id"]] = Rule(entry["id"], Basis(entry["basis"]), statement, pointer or "/", line)
+            for key, value in node.items():
+                walk(value, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
         elif isinstance(node, list):
-            for value in node:
-                walk(value)
+            for index, value in enumerate(node):
+                walk(value, f"{pointer}/{index}")
 
-    walk(load_contract())
+    walk(load_contract(), "")
     return found
 
 
-def as_results(outcome: DifferentialOutcome, seed: int) -> list[CheckResult]:
-    """One failed result per broken rule (named `differential: <rule>`), or one passed result."""
+def rule_statements() -> dict[str, str]:
+    return {rule_id: rule.statement for rule_id, rule in contract_rules().items()}
+
+
+def as_results(outcome: DifferentialOutcome, seed: int) -> list[Result]:
+    """One result per broken rule (a check named `differential: <rule>`: a failure when Rise documents
+    the rule, drift when it is a decision of this contract), or one passed result."""
     if not outcome.findings:
-        evidence = (
+        observed = (
             f"{outcome.examples} sequences, {outcome.steps} steps, {outcome.requests} requests "
-            f"(seed {seed}); no answer differed from the model. Rules tested: {', '.join(RULES_TESTED)}"
+            f"(seed {seed}); no answer differed from the model"
         )
         if outcome.waited:
-            evidence += f"; waited {outcome.waited:.1f} s at the end for lagging reports"
-        return [
-            CheckResult(NAME, Kind.DIFFERENTIAL, DESCRIPTION, Outcome.PASSED, evidence, [], outcome.seconds)
-        ]
-    statements = rule_statements()
-    return [
-        CheckResult(
-            f"{NAME}: {finding.rule_id}",
-            Kind.DIFFERENTIAL,
-            statements.get(finding.rule_id, DESCRIPTION),
-            Outcome.FAILED,
-            f"{finding.describe()}\n(seed {seed})",
-            list(finding.exchanges),
-            outcome.seconds,
+            observed += f"; waited {outcome.waited:.1f} s at the end for lagging reports"
+        return [Result(DIFFERENTIAL_CHECK, Outcome.PASS, observed=observed, seconds=outcome.seconds)]
+    rules = contract_rules()
+    results = []
+    for finding in outcome.findings:
+        rule = rules.get(finding.rule_id)
+        check = Check(
+            f"{NAME}: {finding.rule_id}", Part.DIFFERENTIAL, (finding.rule_id,), summary=DESCRIPTION
         )
-        for finding in outcome.findings
-    ]
+        drift = rule is not None and rule.basis is Basis.ASSUMPTION
+        steps = tuple(f"{index}. {step.describe()}" for index, step in enumerate(finding.steps, 1))
+        results.append(
+            Result(
+                check,
+                Outcome.DRIFT if drift else Outcome.FAILURE,
+                expected=finding.expected,
+                observed=finding.observed,
+                exchanges=tuple(finding.exchanges),
+                rule=rule,
+                seconds=outcome.seconds,
+                details=(f"sequence of {len(finding.steps)} steps (seed {seed}):\n" + "\n".join(steps),),
+            )
+        )
+    return results
 
 
-def planned(profile_pairs: str) -> CheckResult:
+def planned(profile: Profile) -> Result:
     """--dry-run: what the phase would write, without sending anything."""
-    evidence = (
+    pairs = ", ".join(f"({c}, {u})" for c in profile.courses for u in profile.users)
+    observed = (
         "would send random sequences of every operation: imports and enrollments (PUT) only to the "
-        f"profile pairs {profile_pairs} and to IDs made up to be unknown; invalid requests of every kind "
+        f"profile pairs {pairs} and to IDs made up to be unknown; invalid requests of every kind "
         "(refused, so they change nothing); reads of every list and report"
     )
-    return CheckResult(NAME, Kind.DIFFERENTIAL, DESCRIPTION, Outcome.PLANNED, evidence)
+    return Result(DIFFERENTIAL_CHECK, Outcome.PLANNED, observed=observed)

@@ -1,0 +1,65 @@
+"""A run's settings and their defaults, each defined once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conformance.engine.client import is_loopback
+from conformance.engine.results import Part
+from conformance.profile import Profile
+
+DEFAULT_RATE = 2.0
+"""Requests per second against a target that is not loopback, unless --rate-limit says otherwise."""
+DEFAULT_REPORT_TIMEOUT = 300.0
+"""Rise documents that reports can take up to 5 minutes to show an import."""
+DEFAULT_MAX_EXAMPLES = 25
+PARTS: tuple[Part, ...] = (Part.SEMANTIC, Part.OBSERVED, Part.DIFFERENTIAL, Part.SCHEMA)
+"""The parts a run offers, in run order."""
+DIFFERENTIAL_EXTRA_EXAMPLES = 5
+DIFFERENTIAL_OFF_LOOPBACK = 5
+"""Differential sequences: on loopback --max-examples plus 5 (30 by default, about 10 s for the mock), so
+that a quick run stays quick; off loopback 5 (paced at 2/s, about 2 minutes)."""
+DIFFERENTIAL_STEPS = 20
+CLOCK_TOLERANCE = {True: 2.0, False: 120.0}
+"""Seconds a date the target sets at a request may lie outside it, on loopback and off it."""
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    base_url: str
+    api_key: str | None
+    profile: Profile
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    report_timeout: float = DEFAULT_REPORT_TIMEOUT
+    rate: float | None = None
+    """Requests per second; None picks the default for the target (unlimited on loopback)."""
+    seed: int | None = None
+    dry_run: bool = False
+    parts: tuple[Part, ...] = PARTS
+    allow_drift: bool = False
+    """A finding on a decision of the contract is listed as drift and does not fail the run."""
+    differential_examples: int | None = None
+    """Sequences of the differential part; None picks the default for the target."""
+    differential_steps: int = DIFFERENTIAL_STEPS
+    clock_tolerance: float | None = None
+    """Seconds a date set "at the request" may differ from this machine's clock; None: by target."""
+
+    @property
+    def effective_rate(self) -> float | None:
+        if self.rate is not None:
+            return self.rate
+        return None if is_loopback(self.base_url) else DEFAULT_RATE
+
+    @property
+    def effective_differential_examples(self) -> int:
+        if self.differential_examples is not None:
+            return self.differential_examples
+        if is_loopback(self.base_url):
+            return self.max_examples + DIFFERENTIAL_EXTRA_EXAMPLES
+        return DIFFERENTIAL_OFF_LOOPBACK
+
+    @property
+    def effective_clock_tolerance(self) -> float:
+        if self.clock_tolerance is not None:
+            return self.clock_tolerance
+        return CLOCK_TOLERANCE[is_loopback(self.base_url)]
