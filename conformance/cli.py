@@ -21,7 +21,7 @@ from conformance.engine.settings import (
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_REPORT_TIMEOUT,
     DIFFERENTIAL_EXTRA_EXAMPLES,
-    DIFFERENTIAL_OFF_LOOPBACK,
+    DIFFERENTIAL_PACED,
     DIFFERENTIAL_STEPS,
     PARTS,
     RunSettings,
@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--differential-examples",
         type=_positive_int,
         help=f"sequences of the differential part (default --max-examples + {DIFFERENTIAL_EXTRA_EXAMPLES} "
-        f"on loopback, {DIFFERENTIAL_OFF_LOOPBACK} off it)",
+        f"unpaced, {DIFFERENTIAL_PACED} when paced: off loopback or with --rate-limit)",
     )
     run_cmd.add_argument(
         "--differential-steps",

@@ -11,7 +11,7 @@ from conformance.checks.differential import DifferentialSettings, run_differenti
 from conformance.checks.differential.verdict import DIFFERENTIAL_CHECK, as_results, planned
 from conformance.checks.observed import OBSERVED_CHECKS
 from conformance.checks.semantic import SEMANTIC_CHECKS
-from conformance.engine.client import Exchange, RiseClient, is_loopback
+from conformance.engine.client import Exchange, RiseClient
 from conformance.engine.context import CheckContext, DryRun, segment
 from conformance.engine.events import (
     CheckFinished,
@@ -139,15 +139,15 @@ def _differential_part(
     if settings.dry_run:
         results = [planned(settings.profile)]
     else:
-        loopback = is_loopback(settings.base_url)
+        unpaced = settings.effective_rate is None
         chosen = DifferentialSettings(
             examples=settings.effective_differential_examples,
             steps=settings.differential_steps,
             seed=seed,
             report_timeout=settings.report_timeout,
             clock_tolerance=settings.effective_clock_tolerance,
-            shrink_examples=60 if loopback else 8,
-            shrink_replays=30 if loopback else 8,
+            shrink_examples=60 if unpaced else 8,
+            shrink_replays=30 if unpaced else 8,
             lags=any(lag > LAG_SEEN_SECONDS for lag in ctx.report_lags),
         )
         results = as_results(run_differential(ctx.client, settings.profile, chosen), seed)

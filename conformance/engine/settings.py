@@ -16,9 +16,9 @@ DEFAULT_MAX_EXAMPLES = 25
 PARTS: tuple[Part, ...] = (Part.SEMANTIC, Part.OBSERVED, Part.DIFFERENTIAL, Part.SCHEMA)
 """The parts a run offers, in run order."""
 DIFFERENTIAL_EXTRA_EXAMPLES = 5
-DIFFERENTIAL_OFF_LOOPBACK = 5
-"""Differential sequences: on loopback --max-examples plus 5 (30 by default, about 10 s for the mock), so
-that a quick run stays quick; off loopback 5 (paced at 2/s, about 2 minutes)."""
+DIFFERENTIAL_PACED = 5
+"""Differential sequences: unpaced (loopback) --max-examples plus 5 (30 by default, about 10 s for the
+mock), so that a quick run stays quick; paced (off loopback, or --rate-limit) 5, about 2 minutes at 2/s."""
 DIFFERENTIAL_STEPS = 20
 CLOCK_TOLERANCE = {True: 2.0, False: 120.0}
 """Seconds a date the target sets at a request may lie outside it, on loopback and off it."""
@@ -54,9 +54,9 @@ class RunSettings:
     def effective_differential_examples(self) -> int:
         if self.differential_examples is not None:
             return self.differential_examples
-        if is_loopback(self.base_url):
+        if self.effective_rate is None:
             return self.max_examples + DIFFERENTIAL_EXTRA_EXAMPLES
-        return DIFFERENTIAL_OFF_LOOPBACK
+        return DIFFERENTIAL_PACED
 
     @property
     def effective_clock_tolerance(self) -> float:

@@ -15,13 +15,10 @@ from conformance.checks.differential.driver import Driver
 from conformance.checks.differential.findings import Finding, Mismatch
 from conformance.checks.differential.machine import Budget, StopPhase, machine_class
 from conformance.checks.differential.shrink import shorten
-from conformance.checks.differential.state import Lag, Phase
+from conformance.checks.differential.state import POLL_FIRST_SECONDS, POLL_MAX_SECONDS, Lag, Phase
 from conformance.checks.differential.world import StartFailed, read_catalogue
 from conformance.engine.client import RiseClient
 from conformance.profile import Profile
-
-POLL_FIRST_SECONDS = 0.05
-POLL_MAX_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +53,8 @@ class DifferentialOutcome:
     seconds: float = 0.0
     waited: float = 0.0
     """Seconds spent at the end waiting for lagging reports."""
+    lagged: bool = False
+    """The target's reports were seen to lag (and caught up within --report-timeout)."""
 
 
 def run_differential(
@@ -88,6 +87,7 @@ def run_differential(
     waited_from = time.monotonic()
     settle(phase)
     outcome.waited = time.monotonic() - waited_from
+    outcome.lagged = phase.lag is Lag.LAGS
     shrunk = {m.rule_id: m.finding() for m in mismatches}
     outcome.findings = [*shrunk.values(), *(f for r, f in phase.lag_findings.items() if r not in shrunk)]
     outcome.examples, outcome.steps = phase.examples, phase.steps

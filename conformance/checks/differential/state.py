@@ -15,7 +15,8 @@ from conformance.profile import Profile
 from mock_server.model.records import Pair
 
 POLL_FIRST_SECONDS = 0.05
-POLL_MAX_SECONDS = 5.0
+POLL_MAX_SECONDS = 2.0
+"""Polls for a lagging report back off to at most this: each poll is a paced request per report."""
 
 
 class Lag(Enum):

@@ -115,8 +115,10 @@ def as_results(outcome: DifferentialOutcome, seed: int) -> list[Result]:
             f"{outcome.examples} sequences, {outcome.steps} steps, {outcome.requests} requests "
             f"(seed {seed}); no answer differed from the model"
         )
-        if outcome.waited:
-            observed += f"; waited {outcome.waited:.1f} s at the end for lagging reports"
+        if outcome.lagged:
+            observed += (
+                f"; the reports lagged, and the phase waited {outcome.waited:.1f} s at its end for them"
+            )
         return [Result(DIFFERENTIAL_CHECK, Outcome.PASS, observed=observed, seconds=outcome.seconds)]
     rules = contract_rules()
     results = []

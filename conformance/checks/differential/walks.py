@@ -112,9 +112,20 @@ def walk(
             )
 
 
+STEP_PAGES = 12
+"""Pages one step follows at most: a long list is judged on the pages seen (its size, overlaps, fields)
+rather than walked to its end, so that a large tenant costs a step a dozen requests, not hundreds."""
+
+
 def page_budget(expected_items: int) -> int:
     """Pages a conforming server may take for a list: one per item at worst, and a last empty page."""
-    return min(expected_items + 2, MAX_PAGES)
+    return expected_items + 2
+
+
+def walk_budget(expected_items: int) -> tuple[int, bool]:
+    """(pages a step follows, whether that reaches the end of a conforming list)."""
+    needed = page_budget(expected_items)
+    return min(needed, STEP_PAGES), needed <= STEP_PAGES
 
 
 def identities(seen: Walk, id_of: Any, rule: str) -> tuple[dict[str, Any], Discrepancy | None]:

@@ -3,9 +3,13 @@ failing with the broken rule named in the console and in junit.xml, and planned 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from conformance_servers import mock_app
 from differential_servers import EmailFilterMatchesSubstrings
 
+from conformance.engine.settings import DIFFERENTIAL_EXTRA_EXAMPLES, DIFFERENTIAL_PACED, RunSettings
+from conformance.profile import load_profile
 from mock_server.http.app import create_app
 
 SMALL = ("--parts", "differential", "--differential-examples", "4", "--differential-steps", "10")
@@ -35,3 +39,20 @@ def test_differential_part_under_dry_run_plans_and_writes_nothing(run_cli) -> No
     report = (run.report_dir / "report.md").read_text(encoding="utf-8")
     assert "would send random sequences" in report
     assert "rise-quiz-101, user-ada" in report
+
+
+def test_differential_size_defaults_follow_the_pace() -> None:
+    profile = load_profile()
+    unpaced = RunSettings("http://127.0.0.1:8080", "k", profile, max_examples=25)
+    assert unpaced.effective_differential_examples == 25 + DIFFERENTIAL_EXTRA_EXAMPLES
+    assert replace(unpaced, max_examples=3).effective_differential_examples == 3 + DIFFERENTIAL_EXTRA_EXAMPLES
+    assert replace(unpaced, rate=10.0).effective_differential_examples == DIFFERENTIAL_PACED
+    assert (
+        RunSettings("https://api.rise.com", "k", profile).effective_differential_examples
+        == DIFFERENTIAL_PACED
+    )
+    assert replace(unpaced, differential_examples=2).effective_differential_examples == 2
+    assert (
+        unpaced.effective_clock_tolerance
+        < RunSettings("https://api.rise.com", "k", profile).effective_clock_tolerance
+    )
