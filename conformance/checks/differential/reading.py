@@ -140,8 +140,8 @@ class Reader:
 
     def _judge_pair(self, kind: str, pair: Pair, observed: dict[str, Any] | None) -> Judgement:
         """Older versions are acceptable only once the target is known to lag."""
-        timeout = self.phase.report_timeout if self.phase.lag is Lag.LAGS else 0.0
         phase = self.phase
+        timeout = phase.report_timeout if phase.lag is Lag.LAGS else 0.0
         now = time.monotonic()
         return judge_row(phase.ledger, phase.kinds, kind, pair, observed, now, timeout, phase.report_timeout)
 
