@@ -5,7 +5,7 @@ then which rule that row breaks."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, timedelta
 from enum import Enum
 from typing import Any
@@ -22,7 +22,7 @@ from conformance.checks.differential.findings import Discrepancy
 from conformance.checks.differential.ledger import History, Ledger, Version, Write
 from mock_server.model.dates import parse_import_date
 from mock_server.model.errors import RiseError
-from mock_server.model.records import Pair
+from mock_server.model.records import Pair, Status
 
 Row = Mapping[str, Any]
 
@@ -67,15 +67,39 @@ def judge_row(
         if observed is None:
             return Judgement(Verdict.SHOWN)
         return Judgement(Verdict.DIVERGENT, _unexpected_row(ledger, pair, observed))
-    for index in history.acceptable(report, now, timeout):
+    acceptable = history.acceptable(report, now, timeout)
+    for index in acceptable:
         if matches(history.versions[index], observed):
             history.confirm(report, index)
             return Judgement(Verdict.SHOWN)
+    if timeout and _enrollment_ahead(history, acceptable, observed):
+        return Judgement(Verdict.SHOWN)
     for index in range(len(history.versions) - 2, history.confirmed[report] - 1, -1):
         older = history.versions[index]
         if not older.rebased and matches(older, observed) and _told_apart(older, history.latest):
             return Judgement(Verdict.STALE, _stale(history, index, pair, promised))
     return Judgement(Verdict.DIVERGENT, diagnose(ledger, kinds, history, pair, observed))
+
+
+def _enrollment_ahead(history: History, acceptable: list[int], observed: Row | None) -> bool:
+    """A lagging report may show a write's enrollment before its completion: the row of a version the
+    report may show, Not Started, while an acceptable earlier state had no completion."""
+    rows = [history.versions[i].row for i in acceptable]
+    if observed is None or not any(row is None or row.started_at is None for row in rows):
+        return False
+    return any(row is not None and not row_differences(_enrolled_only(row), observed) for row in rows)
+
+
+def _enrolled_only(row: ExpectedRow) -> ExpectedRow:
+    return replace(
+        row,
+        status=Status.NOT_STARTED.value,
+        started_at=None,
+        completed_at=None,
+        duration=None,
+        quiz_score=None,
+        quiz_passed=None,
+    )
 
 
 def _told_apart(older: Version, newer: Version) -> bool:
@@ -133,18 +157,24 @@ def describe_row(row: ExpectedRow | Row | None) -> str:
 def _unexpected_row(ledger: Ledger, pair: Pair, observed: Row) -> Discrepancy:
     """A row for a pair that is not enrolled: a refused write that was applied, an import that reached
     another pair, or a report listing someone it should not."""
-    rule = _explained_by_other_writes(ledger, pair, observed) or "report.membership"
+    rule = _explained_by_other_writes(ledger, pair, observed, enrolled=False) or "report.membership"
     return Discrepancy(
         rule, f"no row for {pair_text(pair)}: the pair is not enrolled", describe_row(observed)
     )
 
 
-def _explained_by_other_writes(ledger: Ledger, pair: Pair, observed: Row) -> str | None:
+def _explained_by_other_writes(
+    ledger: Ledger, pair: Pair, observed: Row, enrolled: bool = True
+) -> str | None:
+    """The rule of a refused write to the pair whose dates the row shows (or, for a pair that should not
+    be enrolled at all, any refused write to it), or of an accepted import to another pair with them."""
     dates = (parse_instant(observed.get("startedAt")), parse_instant(observed.get("completedAt")))
     for rejected in reversed(ledger.rejected):
         if rejected.pair != pair:
             continue
-        if dates == (rejected.started_at, rejected.completed_at) or dates == (None, None):
+        if None not in dates and dates == (rejected.started_at, rejected.completed_at):
+            return rejected.rule
+        if not enrolled:
             return rejected.rule
     if None not in dates:
         for other, sent in ledger.accepted_dates.items():
