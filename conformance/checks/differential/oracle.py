@@ -268,10 +268,13 @@ class Oracle:
         return marker
 
     def _invalid_body(self, course_id: str, user_id: str, rule: str | None) -> Expected:
+        """A refused body: answered with a lookup error instead, validation ran after the lookups, unless
+        only the offsets made the dates reversed (then they were ignored, and the body taken as valid)."""
         if rule is None:
             return Expected(202, "import.accepted", empty_body=True)
         lookups = ("course_not_found", "user_not_found", "course_not_published")
-        return refused("invalid_request", rule, dict.fromkeys(lookups, "validation.before-lookups"))
+        order = rule if rule == "dates.offset-honoured" else "validation.before-lookups"
+        return refused("invalid_request", rule, dict.fromkeys(lookups, order))
 
     def _lookup_error(self, error: RiseError, user_id: str, publication: bool) -> Expected:
         """A refused lookup; with the user unknown too, answering user_not_found breaks the check order."""
