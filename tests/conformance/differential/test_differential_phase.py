@@ -213,3 +213,22 @@ def test_differential_rules_are_rules_of_the_contract() -> None:
     )
     named = {rule for rule in statements if f'"{rule}"' in source}
     assert named <= set(RULES_TESTED), sorted(named - set(RULES_TESTED))
+
+
+def test_milliseconds_variation_really_shows_fewer_digits() -> None:
+    """The variation is only a test of something if its reports do differ from the mock's."""
+    client = RiseClient(
+        "http://127.0.0.1:8080",
+        "rise-mock-key",
+        transport=SyncASGITransport(FREE["dates kept to the millisecond"]()),
+    )
+    with client:
+        body = {"startedAt": "2023-05-02T09:00:00.123456Z", "completedAt": "2023-05-02T10:00:00Z"}
+        assert (
+            client.request(
+                "POST", "/courses/rise-intro-102/users/user-ada/completions", json_body=body
+            ).status
+            == 202
+        )
+        row = client.get("/reports/learners/user-ada").json()["courses"][0]
+    assert row["startedAt"] == "2023-05-02T09:00:00.123Z"
