@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
+import httpx
+
 from conformance.engine.client import mask, parse_rate
 from conformance.engine.results import Part
 from conformance.engine.runner import run
@@ -121,8 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit status."""
+def main(argv: Sequence[str] | None = None, *, transport: httpx.BaseTransport | None = None) -> int:
+    """Entry point of the console script; returns the exit status.
+
+    `transport` (for tests and embedding) carries the in-process parts' requests instead of the network;
+    `--base-url` then only names the target in URLs and output.
+    """
     args = build_parser().parse_args(argv)
     if args.command == "schemathesis-config":
         return _schemathesis_config(args)
@@ -141,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 base_url=base_url, api_key=api_key, profile=profile, max_examples=args.max_examples,
                 report_timeout=args.report_timeout, rate=args.rate_limit, seed=args.seed,
                 dry_run=args.dry_run,
-                parts=args.parts,
+                parts=args.parts, transport=transport,
                 differential_examples=args.differential_examples,
                 differential_steps=args.differential_steps,
                 clock_tolerance=args.clock_tolerance,

@@ -124,6 +124,8 @@ class RateLimitSighting:
 
     url: str
     retry_after: str | None
+    headers: dict[str, str] = field(default_factory=dict)
+    """The 429 answer's headers (the version header is promised on it too)."""
 
 
 @dataclass
@@ -135,7 +137,7 @@ class RiseClient:
     rate: float | None = None
     timeout: float = 30.0
     transport: httpx.BaseTransport | None = None
-    """Where requests go instead of the network (an in-process app in tests); None: over HTTP."""
+    """Where requests go instead of the network (e.g. `AppTransport` for an in-process app)."""
     exchanges: list[Exchange] = field(default_factory=list)
     rate_limited: list[RateLimitSighting] = field(default_factory=list)
     _http: httpx.Client = field(init=False, repr=False)
@@ -184,7 +186,7 @@ class RiseClient:
             if response.status_code != 429:
                 break
             retry_after = response.headers.get("Retry-After")
-            self.rate_limited.append(RateLimitSighting(url, retry_after))
+            self.rate_limited.append(RateLimitSighting(url, retry_after, dict(response.headers)))
             time.sleep(_retry_delay(retry_after))
         exchange = self._record(method, url, sent, content, response, seconds)
         self.exchanges.append(exchange)

@@ -6,10 +6,15 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
+from conformance.checks.behaviour import BEHAVIOUR_PARTS
 from conformance.checks.differential import DifferentialSettings, run_differential
 from conformance.checks.differential.verdict import DIFFERENTIAL_CHECK, as_results, planned
 from conformance.checks.observed import OBSERVED_CHECKS
+from conformance.checks.outside import OutsideProfile
+from conformance.checks.promises import contract_rule
+from conformance.checks.protocol import protocol_checks
 from conformance.checks.semantic import SEMANTIC_CHECKS
 from conformance.engine.client import Exchange, RiseClient
 from conformance.engine.context import CheckContext, DryRun, segment
@@ -50,12 +55,22 @@ def run(settings: RunSettings, emit: Listener) -> RunReport:
     report = RunReport(settings, seed)
     started = time.monotonic()
     emit(RunStarted(settings, seed))
-    with RiseClient(settings.base_url, settings.api_key, rate=settings.effective_rate) as client:
+    with RiseClient(
+        settings.base_url, settings.api_key, rate=settings.effective_rate, transport=settings.transport
+    ) as client:
         preflight(client, settings.profile)
         ctx = CheckContext(
             client, settings.profile, settings.report_timeout, settings.dry_run, random.Random(seed)
         )
-        for part, checks in ((Part.SEMANTIC, SEMANTIC_CHECKS), (Part.OBSERVED, OBSERVED_CHECKS)):
+        # Read before any write, so that the protocol part can show the run left these users alone.
+        watch = OutsideProfile.take(ctx) if Part.PROTOCOL in settings.parts else None
+        parts = [
+            *BEHAVIOUR_PARTS.items(),
+            (Part.SEMANTIC, SEMANTIC_CHECKS),
+            (Part.OBSERVED, OBSERVED_CHECKS),
+            (Part.PROTOCOL, protocol_checks(watch)),
+        ]
+        for part, checks in parts:
             if part in settings.parts:
                 _run_part(part, checks, ctx, report, emit)
         if Part.DIFFERENTIAL in settings.parts:
@@ -116,7 +131,9 @@ def judge(check: Check, ctx: CheckContext) -> Result:
         found = check(ctx)
     except CheckFailed as failure:
         exchanges = failure.exchanges or ctx.client.exchanges[first_exchange:][-3:]
-        return result(Outcome.FAILURE, failure.observed, exchanges, expected=failure.expected)
+        found = result(Outcome.FAILURE, failure.observed, exchanges, expected=failure.expected)
+        # Until the rule catalogue classifies findings: the rule a check names rides on its result.
+        return replace(found, rule=contract_rule(failure.rule)) if failure.rule else found
     except Skip as skip:
         return result(Outcome.SKIP, str(skip))
     except DryRun as planned:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
+
 from conformance.engine.client import is_loopback
 from conformance.engine.results import Part
 from conformance.profile import Profile
@@ -13,7 +15,16 @@ DEFAULT_RATE = 2.0
 DEFAULT_REPORT_TIMEOUT = 300.0
 """Rise documents that reports can take up to 5 minutes to show an import."""
 DEFAULT_MAX_EXAMPLES = 25
-PARTS: tuple[Part, ...] = (Part.SEMANTIC, Part.OBSERVED, Part.DIFFERENTIAL, Part.SCHEMA)
+PARTS: tuple[Part, ...] = (
+    Part.ENROLLMENT,
+    Part.REPORTS,
+    Part.LISTS,
+    Part.SEMANTIC,
+    Part.OBSERVED,
+    Part.PROTOCOL,
+    Part.DIFFERENTIAL,
+    Part.SCHEMA,
+)
 """The parts a run offers, in run order."""
 DIFFERENTIAL_EXTRA_EXAMPLES = 5
 DIFFERENTIAL_PACED = 5
@@ -43,6 +54,8 @@ class RunSettings:
     differential_steps: int = DIFFERENTIAL_STEPS
     clock_tolerance: float | None = None
     """Seconds a date set "at the request" may differ from this machine's clock; None: by target."""
+    transport: httpx.BaseTransport | None = None
+    """Requests of the in-process parts go here instead of to `base_url` (the schema phase needs a server)."""
 
     @property
     def effective_rate(self) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,7 +11,12 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
+from conformance.engine.inprocess import AppTransport
 from mock_server.serving import serving
+
+IN_PROCESS_URL = "http://127.0.0.1"
+"""The --base-url of an in-process run: loopback, so unpaced; requests never leave the process."""
+BREAKS = re.compile(r"^breaks ([\w.-]+) \(", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,28 @@ class CliRun:
         root = ElementTree.parse(self.report_dir / "junit.xml").getroot()
         return {case.get("name", "") for case in root.iter("testcase") if case.find("failure") is not None}
 
+    def breaking(self, rule: str) -> set[str]:
+        """Names of the checks whose finding, in junit.xml, says it breaks `rule`."""
+        root = ElementTree.parse(self.report_dir / "junit.xml").getroot()
+        return {
+            case.get("name", "")
+            for case in root.iter("testcase")
+            for failure in case.findall("failure")
+            if rule in BREAKS.findall(failure.text or "")
+        }
+
+    @property
+    def broken_rules(self) -> set[str]:
+        """The rule IDs the findings in junit.xml say they break."""
+        root = ElementTree.parse(self.report_dir / "junit.xml").getroot()
+        return {rule for failure in root.iter("failure") for rule in BREAKS.findall(failure.text or "")}
+
+    def console_failed(self, check: str) -> bool:
+        """The console lists `check` as failed (or drifted)."""
+        return any(
+            re.match(rf"^\s*(FAIL|DRIFT)\s+{re.escape(check)}$", line) for line in self.out.splitlines()
+        )
+
 
 RunCli = Callable[..., CliRun]
 
@@ -35,11 +63,18 @@ def run_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> RunCli:
     """`run_cli(app, *args)`: serve `app` on 127.0.0.1 and run `rise-conformance run` against it."""
     counter = iter(range(1000))
 
-    def run(app: object | None, *args: str, key: str = "rise-mock-key") -> CliRun:
+    def run(app: object | None, *args: str, key: str = "rise-mock-key", in_process: bool = False) -> CliRun:
+        """`in_process` sends every request straight to `app` (no port): for runs without the schema part."""
         report_dir = tmp_path / f"report-{next(counter)}"
         argv = ["run", "--report-dir", str(report_dir), "--seed", "7", *args]
         if app is None:
             code = main(argv)
+        elif in_process:
+            transport = AppTransport(app)
+            try:
+                code = main([*argv, "--base-url", IN_PROCESS_URL, "--api-key", key], transport=transport)
+            finally:
+                transport.close()
         else:
             with serving(app) as url:
                 code = main([*argv, "--base-url", url, "--api-key", key])

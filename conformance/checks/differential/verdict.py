@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
-
 from conformance.checks.differential.phase import DifferentialOutcome
-from conformance.engine.results import Basis, Check, Outcome, Part, Result, Rule
+from conformance.checks.promises import contract_rules
+from conformance.engine.results import Basis, Check, Outcome, Part, Result
 from conformance.profile import Profile
-from mock_server.model.contract import CONTRACT_PATH, load_contract
 
 NAME = "differential"
 DESCRIPTION = "random sequences of every operation, each answer compared with the model's prediction"
@@ -79,28 +76,6 @@ RULES_TESTED = (
 
 
 DIFFERENTIAL_CHECK = Check(NAME, Part.DIFFERENTIAL, RULES_TESTED, summary=DESCRIPTION)
-
-
-@cache
-def contract_rules() -> dict[str, Rule]:
-    """Every rule of openapi.yaml (`x-rules`), with where it stands."""
-    lines = CONTRACT_PATH.read_text(encoding="utf-8").splitlines()
-    found: dict[str, Rule] = {}
-
-    def walk(node: Any, pointer: str) -> None:
-        if isinstance(node, dict):
-            for entry in node.get("x-rules", []):
-                line = next((n for n, text in enumerate(lines, 1) if f"id: {entry['id']}" in text), 0)
-                statement = " ".join(str(entry["statement"]).split())
-                found[entry["id"]] = Rule(entry["id"], Basis(entry["basis"]), statement, pointer or "/", line)
-            for key, value in node.items():
-                walk(value, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                walk(value, f"{pointer}/{index}")
-
-    walk(load_contract(), "")
-    return found
 
 
 def rule_statements() -> dict[str, str]:

@@ -16,7 +16,7 @@ SMALL = ("--parts", "differential", "--differential-examples", "4", "--different
 
 
 def test_differential_part_passes_the_mock(run_cli) -> None:
-    run = run_cli(create_app(), *SMALL)
+    run = run_cli(create_app(), *SMALL, in_process=True)
     assert run.code == 0, run.out
     assert "differential" in run.out and "no answer differed from the model" in run.out
     assert "users.email-filter" in (run.report_dir / "report.md").read_text(encoding="utf-8")
@@ -24,17 +24,18 @@ def test_differential_part_passes_the_mock(run_cli) -> None:
 
 def test_differential_part_fails_naming_the_broken_rule_in_console_and_junit(run_cli) -> None:
     sized = ("--differential-examples", "6", "--differential-steps", "12", "--seed", "2")
-    run = run_cli(mock_app(EmailFilterMatchesSubstrings), *SMALL, *sized)
+    run = run_cli(mock_app(EmailFilterMatchesSubstrings), *SMALL, *sized, in_process=True)
     assert run.code == 1, run.out
     assert "differential: users.email-filter" in run.failed
-    assert "differential: users.email-filter" in run.out
+    assert "users.email-filter" in run.broken_rules
+    assert run.console_failed("differential: users.email-filter"), run.out
     report = (run.report_dir / "report.md").read_text(encoding="utf-8")
     assert "GET /users" in report or "/users?" in report
     assert "(seed 2)" in report
 
 
 def test_differential_part_under_dry_run_plans_and_writes_nothing(run_cli) -> None:
-    run = run_cli(create_app(), "--parts", "differential", "--dry-run")
+    run = run_cli(create_app(), "--parts", "differential", "--dry-run", in_process=True)
     assert run.code == 0, run.out
     report = (run.report_dir / "report.md").read_text(encoding="utf-8")
     assert "would send random sequences" in report

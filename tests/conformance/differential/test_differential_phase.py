@@ -26,13 +26,12 @@ from conformance_servers import (
     no_auth_check,
     wrong_duration,
 )
+from differential_harness import client_of, run_phase
 from differential_servers import DEFECTS, FREE, EnrollsNobodyOnPut, LeavesDraftsOut, ignores_offsets
-from inprocess import SyncASGITransport, run_phase
 from test_free_variations import FREE_VARIATIONS
 
 from conformance.checks.differential import DifferentialSettings, run_differential
 from conformance.checks.differential.verdict import RULES_TESTED, rule_statements
-from conformance.engine.client import RiseClient
 from conformance.profile import load_profile
 from mock_server.http.app import create_app
 from mock_server.model.seed import DEMO_SEED_PATH, load_seed_file, state_from_document, state_to_document
@@ -132,7 +131,7 @@ def test_differential_phase_shrinks_a_failure_to_the_step_that_shows_it() -> Non
 
 
 def _requests(seed: int) -> list[tuple[str, str, str | None]]:
-    client = RiseClient("http://127.0.0.1:8080", "rise-mock-key", transport=SyncASGITransport(create_app()))
+    client = client_of(create_app())
     with client:
         run_differential(client, load_profile(), DifferentialSettings(examples=4, steps=10, seed=seed))
     return [(e.method, e.url, e.request_body) for e in client.exchanges]
@@ -179,9 +178,7 @@ def _lagging(tenant_class: type[Tenant], lag: float) -> Any:
 
 def test_differential_phase_waits_for_lagging_reports_once_not_after_every_write() -> None:
     lag = 0.6
-    client = RiseClient(
-        "http://127.0.0.1:8080", "rise-mock-key", transport=SyncASGITransport(_lagging(Tenant, lag))
-    )
+    client = client_of(_lagging(Tenant, lag))
     settings = DifferentialSettings(examples=6, steps=12, seed=2, report_timeout=10)
     started = time.monotonic()
     with client:
@@ -217,10 +214,8 @@ def test_differential_rules_are_rules_of_the_contract() -> None:
 
 def test_milliseconds_variation_really_shows_fewer_digits() -> None:
     """The variation is only a test of something if its reports do differ from the mock's."""
-    client = RiseClient(
-        "http://127.0.0.1:8080",
-        "rise-mock-key",
-        transport=SyncASGITransport(FREE["dates kept to the millisecond"]()),
+    client = client_of(
+        FREE["dates kept to the millisecond"](),
     )
     with client:
         body = {"startedAt": "2023-05-02T09:00:00.123456Z", "completedAt": "2023-05-02T10:00:00Z"}
