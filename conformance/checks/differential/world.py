@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.checks.differential.compare import COURSE_FIELDS, USER_FIELDS
-from conformance.checks.differential.findings import Discrepancy, Finding, Step
+from conformance.checks.differential.findings import Finding, Step
 from conformance.checks.differential.walks import MAX_PAGES, walk
 from conformance.engine.client import Exchange, RiseClient
 from conformance.engine.context import segment
@@ -42,8 +42,6 @@ class Catalogue:
     users: dict[str, UserFacts]
     listed_courses: frozenset[str]
     listed_users: frozenset[str]
-    complete: bool
-    """False when a list was too long to walk: lists are then judged on the pages seen only."""
 
 
 class StartFailed(Exception):
@@ -56,8 +54,8 @@ class StartFailed(Exception):
 
 def read_catalogue(client: RiseClient, profile: Profile) -> Catalogue:
     """Read every list once at the largest page size, then each profile course and user by ID."""
-    listed_courses, courses_done = _list_all(client, "/courses", "courses", "courses.lists-unpublished")
-    listed_users, users_done = _list_all(client, "/users", "users", "users.read")
+    listed_courses = _list_all(client, "/courses", "courses", "courses.lists-unpublished")
+    listed_users = _list_all(client, "/users", "users", "users.read")
     courses = {c["id"]: _course_facts(c, None) for c in listed_courses.values()}
     users = {u["id"]: _user_facts(u) for u in listed_users.values()}
     for course_id in profile.courses:
@@ -66,9 +64,7 @@ def read_catalogue(client: RiseClient, profile: Profile) -> Catalogue:
         )
     for user_id in profile.users:
         users[user_id] = _user_facts(_read_one(client, f"/users/{segment(user_id)}", "users.read"))
-    return Catalogue(
-        courses, users, frozenset(listed_courses), frozenset(listed_users), courses_done and users_done
-    )
+    return Catalogue(courses, users, frozenset(listed_courses), frozenset(listed_users))
 
 
 def _fail(rule: str, expected: str, exchange: Exchange) -> StartFailed:
@@ -85,7 +81,9 @@ def _read_one(client: RiseClient, path: str, rule: str) -> dict[str, Any]:
     return body
 
 
-def _list_all(client: RiseClient, path: str, key: str, rule: str) -> tuple[dict[str, dict[str, Any]], bool]:
+def _list_all(client: RiseClient, path: str, key: str, rule: str) -> dict[str, dict[str, Any]]:
+    """Every item a list shows (up to MAX_PAGES pages of 100: a longer list is judged on the pages a
+    step sees, not walked to its end)."""
     first = client.get(f"{path}?limit={LIMIT_MAX}")
     if first.status != 200:
         raise _fail(rule, f"HTTP 200 with a page of {path}", first)
@@ -96,7 +94,7 @@ def _list_all(client: RiseClient, path: str, key: str, rule: str) -> tuple[dict[
             Finding(problem.rule_id, problem.expected, problem.observed, seen.exchanges, [step])
         )
     items = {i["id"]: i for i in seen.items if isinstance(i, dict) and isinstance(i.get("id"), str)}
-    return items, seen.finished
+    return items
 
 
 def _course_facts(body: dict[str, Any], kind: str | None) -> CourseFacts:
@@ -145,7 +143,3 @@ def row_names(catalogue: Catalogue, course_id: str, user_id: str) -> tuple[tuple
             if field in user.fields
         ]
     return tuple(names)
-
-
-def unknown_discrepancy(rule: str, what: str, exchange: Exchange) -> Discrepancy:
-    return Discrepancy(rule, what, f"HTTP {exchange.status} body {exchange.response_body[:200]!r}")
