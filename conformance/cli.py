@@ -18,7 +18,16 @@ import httpx
 from conformance.engine.client import mask, parse_rate
 from conformance.engine.results import Part
 from conformance.engine.runner import run
-from conformance.engine.settings import DEFAULT_MAX_EXAMPLES, DEFAULT_REPORT_TIMEOUT, PARTS, RunSettings
+from conformance.engine.settings import (
+    CLOCK_TOLERANCE,
+    DEFAULT_MAX_EXAMPLES,
+    DEFAULT_REPORT_TIMEOUT,
+    DIFFERENTIAL_EXTRA_EXAMPLES,
+    DIFFERENTIAL_PACED,
+    DIFFERENTIAL_STEPS,
+    PARTS,
+    RunSettings,
+)
 from conformance.environment import KEY_ENV
 from conformance.errors import ConformanceError
 from conformance.profile import load_profile
@@ -74,6 +83,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="list every write the run would make; make none"
     )
     run_cmd.add_argument(
+        "--differential-examples",
+        type=_positive_int,
+        help=f"sequences of the differential part (default --max-examples + {DIFFERENTIAL_EXTRA_EXAMPLES} "
+        f"unpaced, {DIFFERENTIAL_PACED} when paced: off loopback or with --rate-limit)",
+    )
+    run_cmd.add_argument(
+        "--differential-steps",
+        type=_positive_int,
+        default=DIFFERENTIAL_STEPS,
+        help=f"operations per differential sequence (default {DIFFERENTIAL_STEPS})",
+    )
+    run_cmd.add_argument(
+        "--clock-tolerance",
+        type=_positive_float,
+        help="seconds the target's clock may differ from this machine's when judging a date set at the "
+        f"request (default {CLOCK_TOLERANCE[True]:g} on loopback, {CLOCK_TOLERANCE[False]:g} off it)",
+    )
+    run_cmd.add_argument(
         "--parts",
         type=_parts,
         default=PARTS,
@@ -121,6 +148,9 @@ def main(argv: Sequence[str] | None = None, *, transport: httpx.BaseTransport | 
                 report_timeout=args.report_timeout, rate=args.rate_limit, seed=args.seed,
                 dry_run=args.dry_run,
                 parts=args.parts, transport=transport,
+                differential_examples=args.differential_examples,
+                differential_steps=args.differential_steps,
+                clock_tolerance=args.clock_tolerance,
             )  # fmt: skip
             live = sys.stdout.isatty()
             report = run(settings, ConsoleView(_write, live=live, secret=api_key))

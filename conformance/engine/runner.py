@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from conformance.checks.behaviour import BEHAVIOUR_PARTS
+from conformance.checks.differential import DifferentialSettings, run_differential
+from conformance.checks.differential.verdict import DIFFERENTIAL_CHECK, as_results, planned
 from conformance.checks.observed import OBSERVED_CHECKS
 from conformance.checks.outside import OutsideProfile
 from conformance.checks.promises import contract_rule
@@ -71,6 +73,8 @@ def run(settings: RunSettings, emit: Listener) -> RunReport:
         for part, checks in parts:
             if part in settings.parts:
                 _run_part(part, checks, ctx, report, emit)
+        if Part.DIFFERENTIAL in settings.parts:
+            _differential_part(ctx, settings, seed, report, emit)
     if Part.SCHEMA in settings.parts:
         _schema_part(settings, seed, report, emit)
     report.seconds = time.monotonic() - started
@@ -138,6 +142,35 @@ def judge(check: Check, ctx: CheckContext) -> Result:
     if isinstance(found, Answer):
         return result(found.outcome, found.observed, found.exchanges)
     return result(Outcome.PASS, str(found))
+
+
+LAG_SEEN_SECONDS = 1.0
+"""A report that took longer than this to show a write of the earlier parts: the target lags."""
+
+
+def _differential_part(
+    ctx: CheckContext, settings: RunSettings, seed: int, report: RunReport, emit: Listener
+) -> None:
+    emit(PartStarted(Part.DIFFERENTIAL, 1))
+    emit(CheckStarted(DIFFERENTIAL_CHECK, 1, 1))
+    if settings.dry_run:
+        results = [planned(settings.profile)]
+    else:
+        unpaced = settings.effective_rate is None
+        chosen = DifferentialSettings(
+            examples=settings.effective_differential_examples,
+            steps=settings.differential_steps,
+            seed=seed,
+            report_timeout=settings.report_timeout,
+            clock_tolerance=settings.effective_clock_tolerance,
+            shrink_examples=60 if unpaced else 8,
+            shrink_replays=30 if unpaced else 8,
+            lags=any(lag > LAG_SEEN_SECONDS for lag in ctx.report_lags),
+        )
+        results = as_results(run_differential(ctx.client, settings.profile, chosen), seed)
+    for result in results:
+        report.results.append(result)
+        emit(CheckFinished(result))
 
 
 def _schema_part(settings: RunSettings, seed: int, report: RunReport, emit: Listener) -> None:
