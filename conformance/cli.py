@@ -12,13 +12,15 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
+from conformance.engine.catalogue import checks_by_rule, load_rules
 from conformance.engine.client import parse_rate
 from conformance.engine.results import Part
-from conformance.engine.runner import run
+from conformance.engine.runner import all_checks, run
 from conformance.engine.settings import DEFAULT_MAX_EXAMPLES, DEFAULT_REPORT_TIMEOUT, PARTS, RunSettings
 from conformance.environment import KEY_ENV
 from conformance.errors import ConformanceError
 from conformance.profile import load_profile
+from conformance.reporting.catalogue import catalogue_text
 from conformance.reporting.console import ConsoleView
 from conformance.reporting.junit import write_junit
 from conformance.reporting.markdown import write_markdown
@@ -71,12 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=PARTS,
         help=f"comma-separated parts to run (default {','.join(p.value for p in PARTS)})",
     )
+    commands.add_parser(
+        "rules",
+        help="list the contract's rules: ID, statement, where in openapi.yaml, basis, and the checks",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     args = build_parser().parse_args(argv)
+    if args.command == "rules":
+        _write(catalogue_text(load_rules(), checks_by_rule(all_checks())))
+        return EXIT_CONFORMS
     api_key = args.api_key or os.environ.get(KEY_ENV) or (DEFAULT_API_KEY if args.mock else None)
     if not api_key:
         return _usage(f"no API key: pass --api-key KEY or set {KEY_ENV}")

@@ -9,12 +9,13 @@ from typing import Any
 
 import yaml
 
+from conformance.engine.results import CourseKind
 from conformance.errors import ProfileError
 from mock_server.model.records import Course, Role, Source
 from mock_server.model.seed import DEMO_SEED_PATH, load_seed_file
 
-REQUIRED_COURSES = ("quiz", "no_quiz", "third_party")
-OPTIONAL_COURSES = ("unpublished",)
+REQUIRED_COURSES = (CourseKind.QUIZ, CourseKind.NO_QUIZ, CourseKind.THIRD_PARTY)
+OPTIONAL_COURSES = (CourseKind.UNPUBLISHED,)
 _EXAMPLE = "courses: {quiz: ID, no_quiz: ID, third_party: ID, unpublished: ID (optional)}, users: [ID, ...]"
 
 
@@ -37,11 +38,15 @@ class Profile:
     def courses(self) -> tuple[str, ...]:
         return self.published_courses + ((self.unpublished,) if self.unpublished else ())
 
-    def kind_of(self, course_id: str) -> str | None:
-        """The profile's name for a course (`quiz`, `no_quiz`, ...), None for a course it does not name."""
-        kinds = {self.quiz: "quiz", self.no_quiz: "no_quiz", self.third_party: "third_party"}
+    def kind_of(self, course_id: str) -> CourseKind | None:
+        """The profile's kind of a course, None for a course it does not name."""
+        kinds = {
+            self.quiz: CourseKind.QUIZ,
+            self.no_quiz: CourseKind.NO_QUIZ,
+            self.third_party: CourseKind.THIRD_PARTY,
+        }
         if self.unpublished:
-            kinds[self.unpublished] = "unpublished"
+            kinds[self.unpublished] = CourseKind.UNPUBLISHED
         return kinds.get(course_id)
 
 
@@ -97,9 +102,8 @@ def parse_profile(data: Any, source: str = "profile") -> Profile:
         raise ProfileError(f"{source}: 'courses' must be a mapping; expected {_EXAMPLE}")
     unknown = sorted(set(courses) - set(REQUIRED_COURSES) - set(OPTIONAL_COURSES))
     if unknown:
-        raise ProfileError(
-            f"{source}: unknown course kinds {unknown}; use {list(REQUIRED_COURSES + OPTIONAL_COURSES)}"
-        )
+        kinds = [kind.value for kind in (*REQUIRED_COURSES, *OPTIONAL_COURSES)]
+        raise ProfileError(f"{source}: unknown course kinds {unknown}; use {kinds}")
     for kind in REQUIRED_COURSES:
         _require_id(courses.get(kind), f"{source}: courses.{kind}")
     unpublished = courses.get("unpublished")

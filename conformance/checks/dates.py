@@ -44,6 +44,25 @@ def parse_duration(value: str) -> timedelta | None:
     return timedelta(**parts)
 
 
+_ANY_DURATION = re.compile(
+    r"^P(?:(?P<years>0+)Y)?(?:(?P<months>0+)M)?(?:(?P<weeks>\d+(?:\.\d+)?)W)?(?:(?P<days>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$",
+    re.ASCII,
+)
+
+
+def parse_any_duration(value: str) -> timedelta | None:
+    """An ISO 8601 duration in any unambiguous spelling (weeks, zero years or months, fractions), so that
+    a report in another form of the right length is told apart from a wrong length."""
+    match = _ANY_DURATION.match(value) if isinstance(value, str) else None
+    if not match or value in ("P", "PT") or value.endswith("T"):
+        return None
+    parts = {name: float(amount) for name, amount in match.groupdict().items() if amount}
+    parts.pop("years", None)
+    parts.pop("months", None)
+    return timedelta(**parts)
+
+
 def rfc3339(value: datetime) -> str:
     """The spelling the suite sends: UTC with `Z`, whole seconds."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,4 +1,4 @@
-"""Small assertions the checks share; each raises `CheckFailed` with what was expected and what came."""
+"""Small assertions the checks share; each raises `CheckFailed` naming the rule the answer breaks."""
 
 from __future__ import annotations
 
@@ -12,22 +12,40 @@ from mock_server.model.contract import ERROR_STATUS
 ACCEPTED = 202
 
 
-def expect_accepted(exchange: Exchange) -> None:
+def expect_accepted(exchange: Exchange, rule: str = "import.accepted") -> None:
     """An import the contract accepts answers 202."""
     if exchange.status != ACCEPTED:
         raise CheckFailed(
             f"{ACCEPTED} for {exchange.method} {exchange.url}",
             f"HTTP {exchange.status} {exchange.error_code or ''}".strip(),
             [exchange],
+            rule=rule,
         )
 
 
-def expect_error(exchange: Exchange, code: str) -> None:
-    """An error answers with the contract's status for `code` and `code` in the body."""
+def expect_error(
+    exchange: Exchange,
+    code: str,
+    *,
+    rule: str,
+    status_rule: str | None = None,
+    accepted_rule: str | None = None,
+) -> None:
+    """An error answers with the contract's status for `code` and `code` in the body.
+
+    Which rule a wrong answer breaks depends on how it is wrong: `accepted_rule` when the request was
+    accepted (2xx), `status_rule` when the code is right but the status is another, `rule` otherwise.
+    """
     status = ERROR_STATUS[code]
-    if exchange.status != status or exchange.error_code != code:
-        observed = f"HTTP {exchange.status} with code {exchange.error_code!r}"
-        raise CheckFailed(f"HTTP {status} with code {code!r}", observed, [exchange])
+    if exchange.status == status and exchange.error_code == code:
+        return
+    broken = rule
+    if accepted_rule and 200 <= exchange.status < 300:
+        broken = accepted_rule
+    elif status_rule and exchange.error_code == code:
+        broken = status_rule
+    observed = f"HTTP {exchange.status} with code {exchange.error_code!r}"
+    raise CheckFailed(f"HTTP {status} with code {code!r}", observed, [exchange], rule=broken)
 
 
 def same_instant(reported: Any, sent: str) -> bool:

@@ -270,7 +270,12 @@ def unknown_course_is_course_not_found(ctx: CheckContext) -> str:
     courses = [_missing_id(ctx, "conformance-missing"), _missing_id(ctx, "kurs-ünïcødé-фыва")]
     sent = ctx.send_all([import_write(course, user, *ctx.fresh_dates()) for course in courses])
     for exchange in sent:
-        expect_error(exchange, "course_not_found")
+        expect_error(
+            exchange,
+            "course_not_found",
+            rule="errors.course-not-found",
+            status_rule="errors.not-found-status",
+        )
     return f"{', '.join(courses)}: HTTP {sent[0].status} course_not_found"
 
 
@@ -279,7 +284,7 @@ def unknown_user_is_user_not_found(ctx: CheckContext) -> str:
     """An import for a user who does not exist, into a published course, is user_not_found."""
     course, user = ctx.profile.no_quiz, _missing_id(ctx, "conformance-missing-user")
     [sent] = ctx.send_all([import_write(course, user, *ctx.fresh_dates())])
-    expect_error(sent, "user_not_found")
+    expect_error(sent, "user_not_found", rule="errors.user-not-found", status_rule="errors.not-found-status")
     return f"({course}, {user}): HTTP {sent.status} user_not_found"
 
 
@@ -294,7 +299,12 @@ def unpublished_course_is_course_not_published(ctx: CheckContext) -> str:
     user = _user(ctx)
     before, _ = ctx.pair_rows(course, user)
     [sent] = ctx.send_all([import_write(course, user, *ctx.fresh_dates())])
-    expect_error(sent, "course_not_published")
+    expect_error(
+        sent,
+        "course_not_published",
+        rule="errors.course-not-published",
+        status_rule="errors.not-published-status",
+    )
     _expect_unchanged(ctx, course, user, before, [sent])
     return f"({course}, {user}): HTTP {sent.status} course_not_published, report unchanged"
 
@@ -307,7 +317,7 @@ def missing_or_wrong_key_is_unauthorized(ctx: CheckContext) -> str:
     writes = [import_write(course, user, *ctx.fresh_dates(), token=token) for token in (None, WRONG_KEY)]
     sent = ctx.send_all(writes)
     for exchange in sent:
-        expect_error(exchange, "unauthorized")
+        expect_error(exchange, "unauthorized", rule="auth.unauthorized", accepted_rule="auth.bearer")
     _expect_unchanged(ctx, course, user, before, sent)
     return f"({course}, {user}): no key and a wrong key both HTTP {sent[0].status} unauthorized, no change"
 
@@ -335,7 +345,7 @@ def invalid_body_is_rejected(ctx: CheckContext) -> str:
     before, _ = ctx.pair_rows(course, user)
     sent = ctx.send_all([Write("POST", path, body) for body in bodies.values()])
     for exchange in sent:
-        expect_error(exchange, "invalid_request")
+        expect_error(exchange, "invalid_request", rule="validation.invalid-request")
     _expect_unchanged(ctx, course, user, before, sent)
     return f"({course}, {user}): {', '.join(bodies)}: each HTTP 400 invalid_request, report unchanged"
 

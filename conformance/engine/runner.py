@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from conformance.checks.observed import OBSERVED_CHECKS
 from conformance.checks.semantic import SEMANTIC_CHECKS
+from conformance.engine.catalogue import broken_rule, finding_outcome
 from conformance.engine.client import Exchange, RiseClient
 from conformance.engine.context import CheckContext, DryRun, segment
 from conformance.engine.events import (
@@ -27,6 +28,7 @@ from conformance.engine.results import (
     Outcome,
     Part,
     Result,
+    Rule,
     RunReport,
     Skip,
 )
@@ -40,6 +42,17 @@ from conformance.schemathesis.phase import (
     SchemaSettings,
     run_schema_phase,
 )
+
+PART_CHECKS: dict[Part, tuple[Check, ...]] = {
+    Part.SEMANTIC: SEMANTIC_CHECKS,
+    Part.OBSERVED: OBSERVED_CHECKS,
+    Part.SCHEMA: SCHEMA_CHECKS,
+}
+"""Every check of every part; `rise-conformance rules` and the catalogue test read it."""
+
+
+def all_checks() -> tuple[Check, ...]:
+    return tuple(check for checks in PART_CHECKS.values() for check in checks)
 
 
 def run(settings: RunSettings, emit: Listener) -> RunReport:
@@ -104,15 +117,17 @@ def judge(check: Check, ctx: CheckContext) -> Result:
         exchanges: Sequence[Exchange] = (),
         expected: str = "",
         writes: tuple[str, ...] = (),
+        rule: Rule | None = None,
     ) -> Result:
         seconds = time.monotonic() - started
-        return Result(check, outcome, expected, observed, tuple(exchanges), seconds=seconds, writes=writes)
+        return Result(check, outcome, expected, observed, tuple(exchanges), rule, seconds, writes)
 
     try:
         found = check(ctx)
     except CheckFailed as failure:
         exchanges = failure.exchanges or ctx.client.exchanges[first_exchange:][-3:]
-        return result(Outcome.FAILURE, failure.observed, exchanges, expected=failure.expected)
+        broken = broken_rule(check, failure.rule)
+        return result(finding_outcome(broken), failure.observed, exchanges, failure.expected, rule=broken)
     except Skip as skip:
         return result(Outcome.SKIP, str(skip))
     except DryRun as planned:
@@ -175,9 +190,11 @@ def _schema_result(check: Check, outcome: SchemaOutcome, seconds: float) -> Resu
         observed = f"no failure over {len(outcome.operations)} operations"
         return Result(check, Outcome.PASS, observed=observed, seconds=seconds)
     where = sorted({f.operation for f in failures})
+    broken = broken_rule(check, None)
     return Result(
         check,
-        Outcome.FAILURE,
+        finding_outcome(broken),
+        rule=broken,
         expected=check.description,
         observed=f"{len(failures)} failure(s) on {', '.join(where)}",
         details=tuple(f"{f.operation} ({f.code}):\n{f.text}" for f in failures),

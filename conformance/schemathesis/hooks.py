@@ -90,7 +90,7 @@ def import_row_matches_report(ctx: Any, response: Any, case: Any) -> bool | None
             [r for r in report.json().get("courses", []) if r.get("courseId") == course] if report.ok else []
         )
         problems = (
-            row_problems(rows, case.body, _profile.kind_of(course))
+            [p.text for p in row_problems(rows, case.body, _profile.kind_of(course))]
             if report.ok
             else [f"GET {url} answered {report.status_code}"]
         )

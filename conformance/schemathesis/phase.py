@@ -44,11 +44,20 @@ _CHECKS = {
     ),
     "negative_data_rejection": (
         "Requests that break the contract are rejected with a 4xx.",
-        ("validation.invalid-request",),
+        (
+            "validation.invalid-request",
+            "import.fields-required",
+            "import.unknown-fields-rejected",
+            "dates.forms",
+            "users.email-not-empty",
+            "lists.limit-outside-rejected",
+            "lists.cursor-opaque",
+            "version.others-rejected",
+        ),
     ),
     "positive_data_acceptance": (
         "Requests the contract allows are not rejected as invalid.",
-        ("import.accepted", "version.default"),
+        ("import.accepted", "version.default", "lists.limit"),
     ),
     "missing_required_header": (
         "Requests missing a required header are rejected.",
@@ -59,6 +68,21 @@ _CHECKS = {
         ("protocol.method-not-allowed",),
     ),
     "ignored_auth": ("Requests without a valid key get 401.", ("auth.bearer", "auth.unauthorized")),
+    "import_row_matches_report": (
+        "After every accepted import the pair's report row shows it, as the contract says.",
+        (
+            "import.shows-in-reports",
+            "import.row-complete",
+            "import.one-record-per-pair",
+            "report.duration",
+            "report.duration-form",
+            "report.enrolled-at",
+            "import.quiz-score",
+            "report.quiz-passed",
+            "import.no-third-party-score",
+            "report.quiz-null-otherwise",
+        ),
+    ),
 }
 SCHEMA_CHECKS: tuple[Check, ...] = tuple(
     Check(name, Part.SCHEMA, rules, summary=summary) for name, (summary, rules) in _CHECKS.items()

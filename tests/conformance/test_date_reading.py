@@ -73,4 +73,4 @@ def test_row_problems_accepts_row_matching_import() -> None:
     ],
 )
 def test_row_problems_names_each_broken_rule(rows: list[dict[str, object]], kind: str, problem: str) -> None:
-    assert any(problem in found for found in row_problems(rows, BODY, kind))
+    assert any(problem in found.text for found in row_problems(rows, BODY, kind))
