@@ -68,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="list every write the run would make; make none"
     )
     run_cmd.add_argument(
+        "--allow-drift",
+        action="store_true",
+        help="list differences on the contract's decisions (x-assumption) as drift without failing the run",
+    )
+    run_cmd.add_argument(
         "--parts",
         type=_parts,
         default=PARTS,
@@ -103,8 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = RunSettings(
                 base_url=base_url, api_key=api_key, profile=profile, max_examples=args.max_examples,
                 report_timeout=args.report_timeout, rate=args.rate_limit, seed=args.seed,
-                dry_run=args.dry_run,
-                parts=args.parts,
+                dry_run=args.dry_run, parts=args.parts, allow_drift=args.allow_drift,
             )  # fmt: skip
             live = sys.stdout.isatty()
             report = run(settings, ConsoleView(_write, live=live, secret=api_key))

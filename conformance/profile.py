@@ -16,7 +16,10 @@ from mock_server.model.seed import DEMO_SEED_PATH, load_seed_file
 
 REQUIRED_COURSES = (CourseKind.QUIZ, CourseKind.NO_QUIZ, CourseKind.THIRD_PARTY)
 OPTIONAL_COURSES = (CourseKind.UNPUBLISHED,)
-_EXAMPLE = "courses: {quiz: ID, no_quiz: ID, third_party: ID, unpublished: ID (optional)}, users: [ID, ...]"
+_EXAMPLE = (
+    "courses: {quiz: ID, no_quiz: ID, third_party: ID, unpublished: ID (optional)}, users: [ID, ...], "
+    "spare_users: [ID, ...] (optional)"
+)
 
 
 @dataclass(frozen=True)
@@ -28,11 +31,18 @@ class Profile:
     third_party: str
     users: tuple[str, ...]
     unpublished: str | None = None
+    spare_users: tuple[str, ...] = ()
+    """Users kept for the checks that need a pair nobody is enrolled in (one pair each run)."""
 
     @property
     def published_courses(self) -> tuple[str, ...]:
         """The courses an import may succeed on."""
         return (self.quiz, self.no_quiz, self.third_party)
+
+    @property
+    def all_users(self) -> tuple[str, ...]:
+        """The users the run reads: the regular ones, then the spare ones."""
+        return self.users + self.spare_users
 
     @property
     def courses(self) -> tuple[str, ...]:
@@ -94,9 +104,11 @@ def parse_profile(data: Any, source: str = "profile") -> Profile:
     """Check a loaded profile document and turn it into a `Profile`; every problem names the key."""
     if not isinstance(data, dict):
         raise ProfileError(f"{source} must be a mapping, got {type(data).__name__}; expected {_EXAMPLE}")
-    unknown = sorted(set(data) - {"courses", "users"})
+    unknown = sorted(set(data) - {"courses", "users", "spare_users"})
     if unknown:
-        raise ProfileError(f"{source} has unknown keys {unknown}; only 'courses' and 'users' are read")
+        raise ProfileError(
+            f"{source} has unknown keys {unknown}; only 'courses', 'users' and 'spare_users' are read"
+        )
     courses = data.get("courses")
     if not isinstance(courses, dict):
         raise ProfileError(f"{source}: 'courses' must be a mapping; expected {_EXAMPLE}")
@@ -112,22 +124,28 @@ def parse_profile(data: Any, source: str = "profile") -> Profile:
     ids = [courses[kind] for kind in REQUIRED_COURSES] + ([unpublished] if unpublished else [])
     if len(set(ids)) != len(ids):
         raise ProfileError(f"{source}: each course kind needs its own course, got {ids}")
+    users = _users(data.get("users"), source, "users")
+    spare = _users(data["spare_users"], source, "spare_users") if data.get("spare_users") is not None else ()
+    both = sorted(set(users) & set(spare))
+    if both:
+        raise ProfileError(f"{source}: {both} listed in both 'users' and 'spare_users'; list each user once")
     return Profile(
         quiz=courses["quiz"],
         no_quiz=courses["no_quiz"],
         third_party=courses["third_party"],
         unpublished=unpublished,
-        users=_users(data.get("users"), source),
+        users=users,
+        spare_users=spare,
     )
 
 
-def _users(users: Any, source: str) -> tuple[str, ...]:
+def _users(users: Any, source: str, key: str) -> tuple[str, ...]:
     if not isinstance(users, list) or not users:
-        raise ProfileError(f"{source}: 'users' must be a non-empty list of user IDs, got {users!r}")
+        raise ProfileError(f"{source}: '{key}' must be a non-empty list of user IDs, got {users!r}")
     for index, user in enumerate(users):
-        _require_id(user, f"{source}: users[{index}]")
+        _require_id(user, f"{source}: {key}[{index}]")
     if len(set(users)) != len(users):
-        raise ProfileError(f"{source}: 'users' lists an ID twice: {users}")
+        raise ProfileError(f"{source}: '{key}' lists an ID twice: {users}")
     return tuple(users)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.checks.dates import parse_instant
+from conformance.engine.catalogue import rule
 from conformance.engine.client import Exchange
-from conformance.engine.results import CheckFailed
+from conformance.engine.results import Basis, CheckFailed
 from mock_server.model.contract import ERROR_STATUS
 
 ACCEPTED = 202
@@ -67,3 +68,14 @@ def dates_of(row: dict[str, Any] | None) -> str:
     if row is None:
         return "no row for the pair"
     return f"startedAt={row.get('startedAt')!r}, completedAt={row.get('completedAt')!r}"
+
+
+def raise_worst(failures: list[CheckFailed]) -> None:
+    """Raise the failure on a documented fact first, else the first one; nothing when the list is empty.
+
+    A check that tries several things reports the most serious difference, so that a broken fact is not
+    hidden behind a drift on a decision."""
+    if not failures:
+        return
+    documented = [f for f in failures if f.rule is not None and rule(f.rule).basis is Basis.DOCUMENTED]
+    raise (documented or failures)[0]

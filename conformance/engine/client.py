@@ -127,24 +127,33 @@ class RateLimitSighting:
 
 @dataclass
 class RiseClient:
-    """A client for one target and one API key; `rate` is requests per second (None: unlimited)."""
+    """A client for one target and one API key; `rate` is requests per second (None: unlimited).
+
+    `http` may be any httpx client (an in-process one over an ASGI app, in tests); `pacer` may be shared
+    with other senders of the same process so that together they keep the pace.
+    """
 
     base_url: str
     api_key: str | None
     rate: float | None = None
     timeout: float = 30.0
+    http: httpx.Client | None = None
+    pacer: Pacer | None = None
     exchanges: list[Exchange] = field(default_factory=list)
     rate_limited: list[RateLimitSighting] = field(default_factory=list)
     _http: httpx.Client = field(init=False, repr=False)
     _pacer: Pacer = field(init=False, repr=False)
+    _owns_http: bool = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
-        self._http = httpx.Client(timeout=self.timeout, follow_redirects=False)
-        self._pacer = Pacer(self.rate)
+        self._owns_http = self.http is None
+        self._http = self.http or httpx.Client(timeout=self.timeout, follow_redirects=False)
+        self._pacer = self.pacer or Pacer(self.rate)
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
 
     def __enter__(self) -> RiseClient:
         return self

@@ -151,7 +151,14 @@ class CheckFailed(Exception):
 
 
 class Skip(Exception):
-    """The check cannot run on this target without risking a false verdict; the reason says why."""
+    """The check cannot run on this target without risking a false verdict; the reason says why.
+
+    `short` is the reason in a few words, for the run's headline ("no unenrolled pair left").
+    """
+
+    def __init__(self, reason: str, *, short: str | None = None) -> None:
+        super().__init__(reason)
+        self.short = short or reason
 
 
 @dataclass(frozen=True)
@@ -179,6 +186,8 @@ class Result:
     """--dry-run: the writes the check would have sent."""
     details: tuple[str, ...] = ()
     """Further findings, one text each (e.g. every Schemathesis failure behind a result)."""
+    reason: str = ""
+    """A skip's reason in a few words, for the headline."""
 
     @property
     def name(self) -> str:
@@ -206,6 +215,7 @@ class Result:
             "seconds": round(self.seconds, 3),
             "writes": list(self.writes),
             "details": list(self.details),
+            "reason": self.reason,
             "exchanges": [exchange.to_dict() for exchange in self.exchanges],
         }
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from conformance.checks.observed import OBSERVED_CHECKS
 from conformance.checks.semantic import SEMANTIC_CHECKS
 from conformance.engine.catalogue import broken_rule, finding_outcome
+from conformance.engine.catalogue import rule as catalogue_rule
 from conformance.engine.client import Exchange, RiseClient
 from conformance.engine.context import CheckContext, DryRun, segment
 from conformance.engine.events import (
@@ -35,6 +37,8 @@ from conformance.engine.results import (
 from conformance.engine.settings import RunSettings
 from conformance.errors import TargetError
 from conformance.profile import Profile
+from conformance.schemathesis.classify import classify
+from conformance.schemathesis.findings import SchemaFinding
 from conformance.schemathesis.phase import (
     PHASES,
     SCHEMA_CHECKS,
@@ -164,39 +168,56 @@ def _schema_part(settings: RunSettings, seed: int, report: RunReport, emit: List
         settings.max_examples,
         seed,
         settings.effective_rate,
+        settings.report_timeout,
     )
     emit(CheckStarted(SCHEMA_CHECKS[0], 1, 1))
     started = time.monotonic()
     outcome = run_schema_phase(schema_settings, lambda line: emit(Progress(line)))
     report.schema_summary = outcome.summary
-    known = {check.name for check in SCHEMA_CHECKS}
-    extras = sorted({c for f in outcome.failures for c in f.checks} - known)
-    checks = [
-        *SCHEMA_CHECKS,
-        *(
-            Check(name, Part.SCHEMA, ("responses.declared",), summary=f"Schemathesis check {name}")
-            for name in extras
-        ),
-    ]
-    for check in checks:
-        result = _schema_result(check, outcome, time.monotonic() - started)
+    seconds = time.monotonic() - started
+    for result in schema_results(outcome, seconds):
         report.results.append(result)
         emit(CheckFinished(result))
 
 
-def _schema_result(check: Check, outcome: SchemaOutcome, seconds: float) -> Result:
-    failures = [f for f in outcome.failures if check.name in f.checks]
-    if not failures:
-        observed = f"no failure over {len(outcome.operations)} operations"
-        return Result(check, Outcome.PASS, observed=observed, seconds=seconds)
-    where = sorted({f.operation for f in failures})
-    broken = broken_rule(check, None)
+def schema_results(outcome: SchemaOutcome, seconds: float = 0.0) -> list[Result]:
+    """One result per Schemathesis check: a pass, or one finding per rule its failures break."""
+    known = {check.name: check for check in SCHEMA_CHECKS}
+    for name in sorted({f.check for f in outcome.findings} - set(known)):
+        known[name] = Check(name, Part.SCHEMA, ("responses.declared",), summary=f"Schemathesis check {name}")
+    results = []
+    for check in known.values():
+        findings = [f for f in outcome.findings if f.check == check.name]
+        if not findings:
+            observed = f"no failure over {len(outcome.operations)} operations"
+            results.append(Result(check, Outcome.PASS, observed=observed, seconds=seconds))
+            continue
+        groups: dict[str | None, list[SchemaFinding]] = {}
+        for finding in findings:
+            groups.setdefault(classify(check.name, finding.evidence()), []).append(finding)
+        for rule_id, group in groups.items():
+            results.append(_schema_finding(check, rule_id, group, seconds))
+    return results
+
+
+def _schema_finding(check: Check, rule_id: str | None, group: list[SchemaFinding], seconds: float) -> Result:
+    """Findings traced to a rule are failures or drift by its basis; untraced ones count as failures."""
+    broken = catalogue_rule(rule_id) if rule_id else None
+    where = ", ".join(sorted({f.operation for f in group}))
+    example = next((f.exchange for f in group if f.exchange is not None), None)
+    seen = f"; e.g. {example.method} {_path_of(example.url)} answered {example.status}" if example else ""
     return Result(
         check,
-        finding_outcome(broken),
+        finding_outcome(broken) if broken else Outcome.FAILURE,
+        expected=broken.statement if broken else check.description,
+        observed=f"{len(group)} failure(s) on {where}: {group[0].title}{seen}",
+        exchanges=tuple(f.exchange for f in group[:3] if f.exchange is not None),
         rule=broken,
-        expected=check.description,
-        observed=f"{len(failures)} failure(s) on {', '.join(where)}",
-        details=tuple(f"{f.operation} ({f.code}):\n{f.text}" for f in failures),
         seconds=seconds,
+        details=tuple(f.describe() for f in group),
     )
+
+
+def _path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

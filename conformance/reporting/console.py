@@ -19,6 +19,7 @@ from conformance.engine.events import (
     RunStarted,
 )
 from conformance.engine.results import Outcome, Result
+from conformance.reporting.verdict import DriftLine, drift_lines, headline
 
 EVIDENCE_WIDTH = 90
 _ST_PHASE = re.compile(r"^\s*\S+\s+(Examples|Coverage|Fuzzing|Stateful)\b")
@@ -61,12 +62,10 @@ class ConsoleView:
                 self._print(summary_table(report.results))
                 if report.settings.dry_run:
                     self._print(planned_writes(report.results))
-                    verdict = "was only read (dry run): the writes above were not sent"
-                elif report.conforms:
-                    verdict = "conforms"
-                else:
-                    verdict = f"does NOT conform: {len(report.failed)} check(s) failed"
-                self._print(f"\n{report.settings.base_url} {verdict} ({report.seconds:.1f} s)")
+                drifts = drift_lines(report)
+                if drifts:
+                    self._print(drift_section(drifts))
+                self._print(f"\n{report.settings.base_url} {headline(report)} ({report.seconds:.1f} s)")
             case _:
                 pass
 
@@ -106,4 +105,19 @@ def planned_writes(results: list[Result]) -> str:
         if result.outcome is Outcome.PLANNED:
             lines.append(f"  {result.name}:")
             lines.extend(f"    {write}" for write in result.writes or (result.observed,))
+    return "\n".join(lines)
+
+
+def drift_section(drifts: list[DriftLine]) -> str:
+    """The target's differences on decisions of the contract: rule, what it decided, what the target did."""
+    lines = [
+        "",
+        "Drift: the target differs on decisions of this contract (x-assumption), not on documented facts:",
+    ]
+    for drift in drifts:
+        lines += [
+            f"  {drift.rule} ({drift.where}), seen by {drift.check}",
+            f"    the contract decided: {drift.decided}",
+            f"    the target did:       {drift.target_did}",
+        ]
     return "\n".join(lines)
