@@ -11,6 +11,24 @@ from conformance.engine.results import Basis, CheckFailed
 from mock_server.model.contract import ERROR_STATUS
 
 ACCEPTED = 202
+ERROR_RULES: dict[str, tuple[str, str, str]] = {
+    "course_not_found": ("errors.course-not-found", "errors.not-found-status", "errors.course-not-found"),
+    "user_not_found": ("errors.user-not-found", "errors.not-found-status", "errors.user-not-found"),
+    "course_not_published": (
+        "errors.course-not-published",
+        "errors.not-published-status",
+        "import.published-version",
+    ),
+    "unauthorized": ("auth.unauthorized", "auth.unauthorized", "auth.bearer"),
+    "invalid_request": (
+        "validation.invalid-request",
+        "validation.invalid-request",
+        "validation.invalid-request",
+    ),
+    "invalid_api_version": ("version.others-rejected", "version.others-rejected", "version.others-rejected"),
+}
+"""For each error code: the rule a wrong answer breaks, the one a right code at another status breaks,
+and the one an acceptance (2xx) breaks."""
 
 
 def expect_accepted(exchange: Exchange, rule: str = "import.accepted") -> None:
@@ -28,18 +46,22 @@ def expect_error(
     exchange: Exchange,
     code: str,
     *,
-    rule: str,
+    rule: str | None = None,
     status_rule: str | None = None,
     accepted_rule: str | None = None,
 ) -> None:
     """An error answers with the contract's status for `code` and `code` in the body.
 
     Which rule a wrong answer breaks depends on how it is wrong: `accepted_rule` when the request was
-    accepted (2xx), `status_rule` when the code is right but the status is another, `rule` otherwise.
+    accepted (2xx), `status_rule` when the code is right but the status is another, `rule` otherwise
+    (each defaulting to the code's entry in ERROR_RULES).
     """
     status = ERROR_STATUS[code]
     if exchange.status == status and exchange.error_code == code:
         return
+    default_rule, default_status_rule, default_accepted_rule = ERROR_RULES.get(code, ("errors.statuses",) * 3)
+    rule, status_rule = rule or default_rule, status_rule or default_status_rule
+    accepted_rule = accepted_rule or default_accepted_rule
     broken = rule
     if accepted_rule and 200 <= exchange.status < 300:
         broken = accepted_rule
@@ -79,3 +101,14 @@ def raise_worst(failures: list[CheckFailed]) -> None:
         return
     documented = [f for f in failures if f.rule is not None and rule(f.rule).basis is Basis.DOCUMENTED]
     raise (documented or failures)[0]
+
+
+def error_failures(sent: list[Exchange], code: str, **rules: str) -> list[CheckFailed]:
+    """`expect_error` on each exchange, collecting the failures instead of stopping at the first."""
+    found = []
+    for exchange in sent:
+        try:
+            expect_error(exchange, code, **rules)
+        except CheckFailed as failure:
+            found.append(failure)
+    return found

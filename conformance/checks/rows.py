@@ -38,6 +38,14 @@ def shows_import(row: Row | None, body: Any) -> bool:
     )
 
 
+def lacks_completed_at(row: Row | None, body: Any) -> bool:
+    """The row shows the import's startedAt but carries no completedAt."""
+    if row is None or not isinstance(body, dict) or row.get("completedAt") is not None:
+        return False
+    started = parse_instant(body.get("startedAt"))
+    return started is not None and parse_instant(row.get("startedAt")) == started
+
+
 def row_problems(
     rows: list[Row], body: Any, course_kind: CourseKind | str | None, *, enrolled_at: str | None = None
 ) -> list[Problem]:
@@ -52,6 +60,8 @@ def row_problems(
     if len(rows) != 1:
         return [Problem("import.one-record-per-pair", "exactly one row for the pair", f"{len(rows)} rows")]
     row = rows[0]
+    if lacks_completed_at(row, body):
+        return [Problem("report.completed-at", f"completedAt {body['completedAt']}", "no completedAt")]
     if not shows_import(row, body):
         return [
             Problem(

@@ -66,6 +66,31 @@ class Pacer:
         self._next_slot = max(now, self._next_slot) + self.interval
 
 
+class BudgetSpent(Exception):
+    """The run's --budget of requests is spent: nothing more is sent."""
+
+
+@dataclass
+class Budget:
+    """Requests a run may send (None: no cap), and how many it has sent, every sender counted."""
+
+    limit: int | None = None
+    sent: int = 0
+
+    def take(self) -> None:
+        if self.limit is not None and self.sent >= self.limit:
+            raise BudgetSpent(f"the request budget of {self.limit} (--budget) is spent")
+        self.sent += 1
+
+    def count(self, requests: int) -> None:
+        """Requests another sender (the Schemathesis process) made."""
+        self.sent += requests
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else max(self.limit - self.sent, 0)
+
+
 @dataclass(frozen=True)
 class Exchange:
     """One request and its response, as evidence: headers masked, bodies cut to a readable size."""
@@ -139,6 +164,7 @@ class RiseClient:
     timeout: float = 30.0
     http: httpx.Client | None = None
     pacer: Pacer | None = None
+    budget: Budget = field(default_factory=Budget)
     exchanges: list[Exchange] = field(default_factory=list)
     rate_limited: list[RateLimitSighting] = field(default_factory=list)
     _http: httpx.Client = field(init=False, repr=False)
@@ -199,6 +225,7 @@ class RiseClient:
     def _send(
         self, method: str, url: str, headers: dict[str, str], content: str | bytes | None
     ) -> tuple[httpx.Response, float]:
+        self.budget.take()
         self._pacer.wait()
         started = time.monotonic()
         try:

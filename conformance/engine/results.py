@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from conformance.engine.client import Exchange
 
 if TYPE_CHECKING:
+    from conformance.engine.baseline import Change
     from conformance.engine.context import CheckContext
     from conformance.engine.settings import RunSettings
 
@@ -231,6 +232,12 @@ class RunReport:
     schema_summary: str = ""
     notes: list[str] = field(default_factory=list)
     """Facts the verdict rests on (the lag measured, what a proof relied on), one sentence each."""
+    requests: int = 0
+    """Requests the run sent, the Schemathesis phase's included."""
+    interrupted: bool = False
+    """Ctrl-C stopped the run; what ran is reported, the rest is listed as skipped."""
+    changes: list[Change] = field(default_factory=list)
+    """What changed since the --baseline run."""
 
     def of(self, *outcomes: Outcome) -> list[Result]:
         return [result for result in self.results if result.outcome in outcomes]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from conformance.engine.client import is_loopback
 from conformance.engine.results import Part
@@ -13,6 +14,9 @@ DEFAULT_RATE = 2.0
 DEFAULT_REPORT_TIMEOUT = 300.0
 """Rise documents that reports can take up to 5 minutes to show an import."""
 DEFAULT_MAX_EXAMPLES = 25
+DEFAULT_BUDGET = 1000
+"""Requests a run sends to a target that is not loopback, unless --budget says otherwise: at the default
+2/s and Rise's 5-minute report lag, such a run ends within 15 minutes."""
 PARTS: tuple[Part, ...] = (Part.SEMANTIC, Part.OBSERVED, Part.SCHEMA)
 """The parts a run offers, in run order."""
 
@@ -31,9 +35,21 @@ class RunSettings:
     parts: tuple[Part, ...] = PARTS
     allow_drift: bool = False
     """A finding on a decision of the contract is listed as drift and does not fail the run."""
+    budget: int | None = None
+    """Requests the run may send; None picks the default for the target (no cap on loopback)."""
+    command: str = ""
+    """The command line that replays this run (its seed filled in, no key)."""
+    baseline: dict[str, Any] | None = None
+    """An earlier run's report.json, to list what changed since."""
 
     @property
     def effective_rate(self) -> float | None:
         if self.rate is not None:
             return self.rate
         return None if is_loopback(self.base_url) else DEFAULT_RATE
+
+    @property
+    def effective_budget(self) -> int | None:
+        if self.budget is not None:
+            return self.budget
+        return None if is_loopback(self.base_url) else DEFAULT_BUDGET

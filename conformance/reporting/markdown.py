@@ -30,8 +30,25 @@ def markdown_report(report: RunReport) -> str:
         + (", dry run (no writes made)" if settings.dry_run else "")
         + ".",
     ]
+    lines += ["", f"{report.requests} requests sent."]
+    if settings.command:
+        lines += [
+            "",
+            "Replay this run (the same seed against the same starting state sends the same requests):",
+        ]
+        lines += ["", "```sh", settings.command, "```"]
+    if report.notes:
+        lines += ["", "## What the verdict rests on", ""] + [f"- {note}" for note in report.notes]
     if report.schema_summary:
         lines += ["", f"Schemathesis: {report.schema_summary}."]
+    if settings.baseline is not None:
+        lines += ["", "## Since the baseline", ""]
+        lines += [
+            f"- {c.kind}: `{c.check}`"
+            + (f" (`{c.rule}`)" if c.rule else "")
+            + f": was {c.before}, now {c.now}"
+            for c in report.changes
+        ] or ["Nothing changed."]
     for part in Part:
         results = [r for r in report.results if r.part is part]
         if results:

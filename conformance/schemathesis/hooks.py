@@ -7,7 +7,10 @@
   RISE_CONFORMANCE_PAIRS narrows the pairs positive writes may touch), carry no hand-made cursor (the
   contract calls it opaque: clients only follow `nextUrl`), and send `completedAt >= startedAt`, which the
   contract requires but JSON Schema cannot say.
-- Requests are paced to RISE_CONFORMANCE_RATE requests per second when it is set.
+- Requests are paced to RISE_CONFORMANCE_RATE requests per second when it is set; past
+  RISE_CONFORMANCE_BUDGET requests Schemathesis is stopped as on Ctrl-C (its reports still written).
+- A negative case naming a profile pair outside RISE_CONFORMANCE_PAIRS goes to an allowed pair, so that a
+  server wrongly accepting it changes nothing the rest of the run is judging.
 - `import_row_matches_report`: after every 202 import, the learner report shows the pair's single row
   with the sent dates, the duration, the quiz rule and an enrollment date. It polls until the row shows
   the import, up to RISE_REPORT_TIMEOUT seconds (default: Rise's documented 5 minutes), and never fails a
@@ -33,7 +36,15 @@ from conformance.engine.poller import Poller
 from conformance.engine.reports import ReportReader
 from conformance.engine.results import CheckFailed
 from conformance.engine.settings import DEFAULT_REPORT_TIMEOUT
-from conformance.environment import LEDGER_ENV, PAIRS_ENV, PROFILE_ENV, RATE_ENV, REPORT_TIMEOUT_ENV
+from conformance.environment import (
+    BUDGET_ENV,
+    BUDGET_SPENT_LINE,
+    LEDGER_ENV,
+    PAIRS_ENV,
+    PROFILE_ENV,
+    RATE_ENV,
+    REPORT_TIMEOUT_ENV,
+)
 from conformance.profile import Profile, load_profile
 
 IMPORT_PATH = "/courses/{courseId}/users/{userId}/completions"
@@ -43,6 +54,7 @@ FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "host", "con
 
 _profile: Profile = load_profile(os.environ.get(PROFILE_ENV) or None)
 _pacer = Pacer(float(os.environ[RATE_ENV]) if os.environ.get(RATE_ENV) else None)
+_sent = 0
 
 
 def report_timeout() -> float:
@@ -95,18 +107,51 @@ def _over_network(case: Any) -> bool:
     return getattr(case.operation, "app", None) is None
 
 
+def keep_to_allowed_pairs(
+    profile: Profile, seed: int, path_parameters: dict[str, Any], pairs: list[tuple[str, str]]
+) -> None:
+    """A negative case naming a profile pair it may not write to goes to an allowed pair instead (in place):
+    a server that wrongly accepts it then changes nothing another part of the run is judging."""
+    course, user = path_parameters.get("courseId"), path_parameters.get("userId")
+    named = course in profile.courses and user in profile.all_users
+    if named and (course, user) not in pairs and (course, user)[0] != profile.unpublished:
+        path_parameters["courseId"], path_parameters["userId"] = pairs[seed % len(pairs)]
+
+
+def spend(budget_text: str | None) -> None:
+    """Count one request against RISE_CONFORMANCE_BUDGET; at the cap, stop Schemathesis as on Ctrl-C."""
+    global _sent
+    _sent += 1
+    if budget_text and _sent > int(budget_text):
+        print(BUDGET_SPENT_LINE, flush=True)
+        raise KeyboardInterrupt
+
+
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     drop_framing_headers(case.headers)
     if not _over_network(case):
         return
+    spend(os.environ.get(BUDGET_ENV))
     _pacer.wait()
     meta = case.meta
+    path_parameters = case.path_parameters if isinstance(case.path_parameters, dict) else {}
+    seed = zlib.crc32(f"{case.body}{case.query}".encode())
+    pairs = allowed_pairs(_profile, os.environ.get(PAIRS_ENV))
     if meta is not None and meta.generation.mode == GenerationMode.POSITIVE:
-        path_parameters = case.path_parameters if isinstance(case.path_parameters, dict) else {}
-        seed = zlib.crc32(f"{case.body}{case.query}".encode())
-        pairs = allowed_pairs(_profile, os.environ.get(PAIRS_ENV))
         positive_case_edits(_profile, seed, path_parameters, case.query, case.body, pairs)
+    else:
+        keep_to_allowed_pairs(_profile, seed, path_parameters, pairs)
+
+
+@schemathesis.hook
+def after_call(context: Any, case: Any, response: Any) -> None:
+    """Under rise-conformance, record each accepted enrollment in the ledger (imports: the check does)."""
+    ledger = os.environ.get(LEDGER_ENV)
+    if not ledger or not _over_network(case) or case.method.upper() != "PUT" or response.status_code >= 300:
+        return
+    if case.operation.path == ENROLL_PATH:
+        record(ledger, "enroll", case.path_parameters["courseId"], case.path_parameters["userId"], None)
 
 
 @schemathesis.check
@@ -120,7 +165,7 @@ def import_row_matches_report(ctx: Any, response: Any, case: Any) -> bool | None
     course, user = case.path_parameters["courseId"], case.path_parameters["userId"]
     ledger = os.environ.get(LEDGER_ENV)
     if ledger:
-        record_import(ledger, course, user, case.body)
+        record(ledger, "import", course, user, case.body)
         return None
     problems = judge_import_row(
         _target_of(response.request.url), response.request.headers, course, user, case.body
@@ -150,10 +195,10 @@ def judge_import_row(base_url: str, request_headers: Any, course: str, user: str
     return [problem.text for problem in row_problems(waited.value, body, _profile.kind_of(course))]
 
 
-def record_import(ledger: str, course: str, user: str, body: Any) -> None:
-    """Append one accepted import to the run's ledger (one JSON object a line)."""
+def record(ledger: str, kind: str, course: str, user: str, body: Any) -> None:
+    """Append one accepted write to the run's ledger (one JSON object a line)."""
     with open(ledger, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps({"courseId": course, "userId": user, "body": body}) + "\n")
+        handle.write(json.dumps({"kind": kind, "courseId": course, "userId": user, "body": body}) + "\n")
 
 
 def _is_import_body(body: Any) -> bool:
@@ -171,4 +216,4 @@ def _target_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" + parts.path.split("/courses/")[0]
 
 
-__all__ = ["before_call", "import_row_matches_report", "positive_case_edits"]
+__all__ = ["after_call", "before_call", "import_row_matches_report", "positive_case_edits"]

@@ -4,19 +4,31 @@ the contract, configured for a contract test, with its progress streamed and its
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from conformance.engine.client import mask
 from conformance.engine.results import Check, Part
-from conformance.environment import KEY_ENV, PROFILE_ENV, RATE_ENV, REPORT_TIMEOUT_ENV
+from conformance.environment import (
+    BUDGET_ENV,
+    BUDGET_SPENT_LINE,
+    KEY_ENV,
+    LEDGER_ENV,
+    PAIRS_ENV,
+    PROFILE_ENV,
+    RATE_ENV,
+    REPORT_TIMEOUT_ENV,
+)
 from conformance.errors import SchemathesisError
 from conformance.profile import Profile
 from conformance.schemathesis.findings import SchemaFinding, read_events
@@ -76,6 +88,7 @@ _CHECKS = {
             "report.duration",
             "report.duration-form",
             "report.enrolled-at",
+            "report.completed-at",
             "import.quiz-score",
             "report.quiz-passed",
             "import.no-third-party-score",
@@ -91,6 +104,8 @@ CHECKS = tuple(_CHECKS)
 UNEXPECTED_METHODS = ("PATCH", "OPTIONS", "TRACE")
 """Methods the coverage phase may try where the contract has none: never DELETE."""
 HOOKS_MODULE = "conformance.schemathesis.hooks"
+INTERRUPTED = 130
+"""Schemathesis' exit status when it stops on an interrupt (Ctrl-C, or the hook at the budget)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +117,13 @@ class SchemaSettings:
     seed: int
     rate: float | None
     report_timeout: float
+    pairs: tuple[tuple[str, str], ...] = ()
+    """The only pairs positive writes may go to (empty: every published profile pair)."""
+    budget: int | None = None
+    """Requests Schemathesis may send (None: no cap)."""
+    deferred: bool = False
+    """Record accepted writes in a ledger instead of polling after each import (rise-conformance judges
+    them in its one report wait)."""
     contract: Path = CONTRACT_PATH
 
 
@@ -111,6 +133,10 @@ class SchemaOutcome:
     operations: tuple[str, ...]
     summary: str
     cases: int = 0
+    ledger: tuple[dict[str, Any], ...] = ()
+    """Accepted writes (imports and enrollments) in the order sent, when deferred."""
+    budget_spent: bool = False
+    interrupted: bool = False
 
 
 def config_text() -> str:
@@ -161,16 +187,29 @@ def run_schema_phase(settings: SchemaSettings, on_line: Callable[[str], None]) -
         env = dict(os.environ, **{KEY_ENV: settings.api_key or "", PROFILE_ENV: str(profile)})
         env[RATE_ENV] = str(settings.rate) if settings.rate else ""
         env[REPORT_TIMEOUT_ENV] = f"{settings.report_timeout:g}"
+        env[PAIRS_ENV] = ",".join(f"{course}/{user}" for course, user in settings.pairs)
+        env[BUDGET_ENV] = "" if settings.budget is None else str(settings.budget)
+        ledger = folder / "ledger.ndjson"
+        env[LEDGER_ENV] = str(ledger) if settings.deferred else ""
         lines = list(_stream(command(settings, config, events), env, settings.api_key, on_line))
         if not events.exists():
             tail = "\n".join(lines[-15:])
             raise SchemathesisError(f"Schemathesis stopped without a report:\n{tail}")
         with events.open(encoding="utf-8") as stream:
             read = read_events(stream, settings.api_key)
+        writes = _ledger(ledger)
     summary = next(
         (line.strip("= ") for line in reversed(lines) if line.startswith("=") and " in " in line), ""
     )
-    return SchemaOutcome(read.findings, read.operations, summary, read.cases)
+    spent = BUDGET_SPENT_LINE in lines
+    interrupted = not spent and any(line.startswith("=") and "Interrupted" in line for line in lines)
+    return SchemaOutcome(read.findings, read.operations, summary, read.cases, writes, spent, interrupted)
+
+
+def _ledger(path: Path) -> tuple[dict[str, Any], ...]:
+    if not path.exists():
+        return ()
+    return tuple(json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
 
 
 def _stream(
@@ -192,11 +231,15 @@ def _stream(
         ) from None
     assert process.stdout is not None
     with process:
-        for raw in process.stdout:
-            line = mask(raw.rstrip("\n"), secret)
-            on_line(line)
-            yield line
-    if process.returncode not in (0, 1):
+        try:
+            for raw in process.stdout:
+                line = mask(raw.rstrip("\n"), secret)
+                on_line(line)
+                yield line
+        except KeyboardInterrupt:
+            _stop(process)
+            raise
+    if process.returncode not in (0, 1, INTERRUPTED):
         on_line(f"Schemathesis exited with status {process.returncode}")
 
 
@@ -204,4 +247,17 @@ def _profile_document(profile: Profile) -> dict[str, object]:
     courses = {"quiz": profile.quiz, "no_quiz": profile.no_quiz, "third_party": profile.third_party}
     if profile.unpublished:
         courses["unpublished"] = profile.unpublished
-    return {"courses": courses, "users": list(profile.users)}
+    document: dict[str, object] = {"courses": courses, "users": list(profile.users)}
+    if profile.spare_users:
+        document["spare_users"] = list(profile.spare_users)
+    return document
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """Ctrl-C: let Schemathesis stop as it does on an interrupt (it writes its events), then end it."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -12,10 +12,6 @@ from mock_server.model.contract import CONTRACT_PATH, load_contract
 
 RULES_AWAITING_A_CHECK = frozenset(
     {
-        # The batched semantic checks (one report wait per run) will test these:
-        "import.enrollment-dated",
-        "report.completed-at",
-        "dates.offset-honoured",
         # The protocol promises (conformance/checks/protocol.py) will test these:
         "protocol.unknown-path",
         "protocol.body-limit",

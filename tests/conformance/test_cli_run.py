@@ -36,7 +36,7 @@ def test_api_key_appears_in_no_output_or_report(run_cli) -> None:
     assert run.code == 0, run.out
     assert SECRET not in run.out + run.err
     files = list(run.report_dir.iterdir())
-    assert {path.name for path in files} == {"junit.xml", "report.md"}
+    assert {path.name for path in files} == {"junit.xml", "report.md", "report.json"}
     for path in files:
         assert SECRET not in path.read_text(encoding="utf-8")
 
