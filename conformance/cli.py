@@ -7,6 +7,7 @@ profile or connection problem; 130 interrupted by Ctrl-C (after writing the repo
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import random
 import shlex
@@ -19,7 +20,7 @@ import httpx
 
 from conformance.engine.baseline import load_baseline
 from conformance.engine.catalogue import checks_by_rule, load_rules
-from conformance.engine.client import parse_rate
+from conformance.engine.client import mask, parse_rate
 from conformance.engine.results import Part
 from conformance.engine.runner import all_checks, run
 from conformance.engine.settings import (
@@ -37,6 +38,9 @@ from conformance.reporting.console import ConsoleView
 from conformance.reporting.junit import write_junit
 from conformance.reporting.machine import write_json
 from conformance.reporting.markdown import write_markdown
+from conformance.schemathesis.phase import HOOKS_MODULE
+from conformance.schemathesis.standalone import write_standalone_config
+from mock_server.model.contract import CONTRACT_PATH
 from mock_server.model.errors import MockError
 from mock_server.model.seed import DEFAULT_API_KEY
 
@@ -48,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="rise-conformance",
         description="How far a server is from the Rise API contract, in shape and behaviour.",
     )
+    version = importlib.metadata.version("rise-contract")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version}")
     commands = parser.add_subparsers(dest="command", required=True)
     run_cmd = commands.add_parser("run", help="run the conformance suite against a target")
     target = run_cmd.add_mutually_exclusive_group(required=True)
@@ -105,6 +111,20 @@ def build_parser() -> argparse.ArgumentParser:
         "rules",
         help="list the contract's rules: ID, statement, where in openapi.yaml, basis, and the checks",
     )
+    config_cmd = commands.add_parser(
+        "schemathesis-config",
+        help="write a schemathesis.toml for plain `schemathesis run` with this project's hooks",
+        description="Write DIR/schemathesis.toml: it loads this project's Schemathesis hooks from the "
+        "installed package, so `schemathesis run CONTRACT` works from DIR; the command prints the contract's "
+        "path.",
+    )
+    config_cmd.add_argument(
+        "dir", nargs="?", type=Path, default=Path("."), help="where to write it (default .)"
+    )
+    config_cmd.add_argument(
+        "--base-url", help="the target, written as base-url (else pass --url when running)"
+    )
+    config_cmd.add_argument("--force", action="store_true", help="replace an existing schemathesis.toml")
     return parser
 
 
@@ -118,15 +138,14 @@ def main(argv: Sequence[str] | None = None, *, http: httpx.Client | None = None)
     if args.command == "rules":
         _write(catalogue_text(load_rules(), checks_by_rule(all_checks())))
         return EXIT_CONFORMS
+    if args.command == "schemathesis-config":
+        return _schemathesis_config(args)
     api_key = args.api_key or os.environ.get(KEY_ENV) or (DEFAULT_API_KEY if args.mock else None)
     if not api_key:
         return _usage(f"no API key: pass --api-key KEY or set {KEY_ENV}")
-    try:
-        args.report_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        return _usage(
-            f"cannot use --report-dir {args.report_dir} ({error.strerror}): name a folder you can write"
-        )
+    unusable = _unwritable(args.report_dir)
+    if unusable:
+        return _usage(f"cannot use --report-dir {args.report_dir} ({unusable}): name a folder you can write")
     seed = args.seed if args.seed is not None else random.randrange(2**31)
     try:
         profile = load_profile(args.profile)
@@ -143,7 +162,9 @@ def main(argv: Sequence[str] | None = None, *, http: httpx.Client | None = None)
             live = sys.stdout.isatty()
             report = run(settings, ConsoleView(_write, live=live, secret=api_key), http=http)
     except (ConformanceError, MockError) as error:
-        return _usage(f"{type(error).__name__}: {error}".replace(api_key, "***"))
+        return _usage(mask(f"{type(error).__name__}: {error}", api_key))
+    # Made only now, so that a usage or connection problem leaves no empty report folder behind.
+    args.report_dir.mkdir(parents=True, exist_ok=True)
     junit = write_junit(report, args.report_dir / "junit.xml")
     markdown = write_markdown(report, args.report_dir / "report.md")
     machine = write_json(report, args.report_dir / "report.json")
@@ -172,12 +193,37 @@ def replay_command(args: argparse.Namespace, seed: int) -> str:
     return shlex.join(words)
 
 
+def _schemathesis_config(args: argparse.Namespace) -> int:
+    try:
+        path = write_standalone_config(args.dir, base_url=args.base_url, force=args.force)
+    except ConformanceError as error:
+        return _usage(str(error))
+    url = "" if args.base_url else " --url URL"
+    _write(
+        f"Wrote {path} (hooks: {HOOKS_MODULE}). From {args.dir}, with ${KEY_ENV} set:\n"
+        f"  schemathesis run {CONTRACT_PATH}{url}\n"
+    )
+    return EXIT_CONFORMS
+
+
 def _serve_mock(api_key: str) -> AbstractContextManager[str]:
     """The mock on a free loopback port, imported only here: a run against a real tenant never loads it."""
     from mock_server.http.app import create_app
     from mock_server.serving import serving
 
     return serving(create_app(api_keys=[api_key]))
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why `folder` could not receive the reports, or None; checked without creating anything."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable"
+    return None
 
 
 def _write(text: str) -> None:

@@ -3,8 +3,9 @@
     model/       Rise as plain data and pure functions: the executable specification
     store/       where a tenant, its journal and its faults live (memory, SQLite)
     http/        the Connexion app: handlers, validators, error answers
-    middleware/  one ASGI concern per module: body limit, version header, journal, faults
+    middleware/  one ASGI concern per module: body limit, version header, journal, faults, control access
     control/     the /__mock/ API
+    exposure.py  what changes when the mock listens beyond loopback
 
 Importing this package imports nothing heavy: `create_app` and friends load Connexion on first use, so
 that the pure model (and the pytest plugin) stay cheap to import.

@@ -1,94 +1,176 @@
-"""pytest fixtures for testing an importer against rise-mock: one mock on loopback for the whole session,
-back to its seed before each test.
+"""pytest fixtures for testing an importer against rise-mock: a mock on loopback for the whole session,
+back to the session's seed before each test.
 
-    def test_importer_sends_one_completion(rise_mock):
-        my_importer.run(base_url=rise_mock.url, api_key=rise_mock.api_key)
-        assert [e["status"] for e in rise_mock.journal()] == [202]
-        assert rise_mock.completion("rise-quiz-101", "user-ada")["courseVersion"] == 3
+    def test_importer_sends_each_completion_once(rise_mock, tmp_path):  # run_import: your importer
+        csv = tmp_path / "completions.csv"
+        csv.write_text("course_id,user_id,started_at,completed_at\\n"
+                       "rise-quiz-101,user-ada,2023-05-02T09:00:00Z,2023-05-02T10:30:00Z\\n")
+        run_import(csv, base_url=rise_mock.url, api_key=rise_mock.api_key)
+        assert [i.status for i in rise_mock.imports("rise-quiz-101", "user-ada")] == [202]
 
-The plugin is registered when rise-contract is installed. `--rise-mock-seed FILE` (or the ini option
-`rise_mock_seed`) serves your own tenant instead of the demo one.
+The plugin is registered when rise-contract is installed, and costs nothing until a test asks for
+`rise_mock`: this module imports only pytest, so a suite that never uses the fixture starts as fast as
+before and sees no warning (also under `-W error`). The mock (Connexion) is loaded on first use, with
+its import-time warnings silenced.
+
+Options (command line, or the ini keys in brackets): `--rise-mock-seed FILE` [rise_mock_seed] serves
+your own tenant; `--rise-mock-report-lag SECONDS` [rise_mock_report_lag] plays Rise's report delay;
+`--rise-mock-api-key KEY` [rise_mock_api_key] is the key the mock accepts. A test marked
+`@pytest.mark.rise_mock(report_lag=0.5)` (or seed=, api_key=) gets a mock with those options instead,
+started once per distinct set. `rise_mock` is a `mock_server.control.client.RiseMock`.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
-from typing import Any
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 
-from mock_server.http.app import DEFAULT_API_KEY, create_app
-from mock_server.serving import serving
+if TYPE_CHECKING:
+    from mock_server.control.client import RiseMock
 
-_SEED_HELP = "seed file (YAML) of the tenant the rise_mock fixture serves (default: the demo tenant)"
+DEFAULT_API_KEY = "rise-mock-key"
+"""The demo tenant's key (mock_server.model.seed.DEFAULT_API_KEY, restated so this module imports
+nothing of the mock at pytest start)."""
+_OPTIONS = {
+    "seed": "seed file (YAML) of the tenant the rise_mock fixture serves (default: the demo tenant)",
+    "report_lag": "seconds an import takes to reach the reports in the rise_mock fixture (default: 0)",
+    "api_key": f"the bearer key the rise_mock fixture accepts (default: {DEFAULT_API_KEY})",
+}
+_METAVARS = {"seed": "FILE", "report_lag": "SECONDS", "api_key": "KEY"}
 
 
-class RiseMock:
-    """A running mock: where it is, its key, and its control API as methods."""
+@dataclass(frozen=True)
+class MockOptions:
+    """What one served mock is started with."""
 
-    def __init__(self, url: str, api_key: str = DEFAULT_API_KEY) -> None:
-        self.url = url
-        self.api_key = api_key
-        self.headers = {"Authorization": f"Bearer {api_key}"}
-        self._control = httpx.Client(base_url=f"{url}/__mock", timeout=30)
-
-    def reset(self) -> None:
-        """Back to the seed, with an empty journal and no pending fault."""
-        self._call("POST", "/reset")
-
-    def seed(self, state: dict[str, Any]) -> None:
-        """Serve this tenant (the shape of `state()`) from now on, and reset to it."""
-        self._call("POST", "/seed", json=state)
-
-    def state(self) -> dict[str, Any]:
-        """The whole tenant: courses, users, enrollments and completions."""
-        return self._call("GET", "/state").json()
-
-    def completion(self, course_id: str, user_id: str) -> dict[str, Any] | None:
-        """The pair's completion record, or None."""
-        found = [
-            c for c in self.state()["completions"] if (c["courseId"], c["userId"]) == (course_id, user_id)
-        ]
-        return found[0] if found else None
-
-    def journal(self, since: int = 0) -> list[dict[str, Any]]:
-        """The requests the mock received (outside the control API), oldest first."""
-        return self._call("GET", "/journal", params={"since": since}).json()["entries"]
-
-    def add_fault(self, **fault: Any) -> None:
-        """Make the next matching requests fail or slow down, e.g. `add_fault(status=429, retryAfter=1)`."""
-        self._call("POST", "/faults", json=fault)
-
-    def close(self) -> None:
-        self._control.close()
-
-    def _call(self, method: str, path: str, **options: Any) -> httpx.Response:
-        response = self._control.request(method, path, **options)
-        if response.is_error:
-            raise AssertionError(
-                f"rise-mock control API {method} {path}: {response.status_code} {response.text}"
-            )
-        return response
+    seed: Path | None = None
+    report_lag: float = 0.0
+    api_key: str = DEFAULT_API_KEY
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--rise-mock-seed", metavar="FILE", default=None, help=_SEED_HELP)
-    parser.addini("rise_mock_seed", _SEED_HELP, default=None)
+    group = parser.getgroup("rise-mock", "rise_mock fixture (rise-contract)")
+    for name, help_text in _OPTIONS.items():
+        flag = "--rise-mock-" + name.replace("_", "-")
+        group.addoption(flag, metavar=_METAVARS[name], default=None, help=help_text)
+        parser.addini(f"rise_mock_{name}", help_text, default=None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "rise_mock(seed=None, report_lag=None, api_key=None): serve this test from a mock started with "
+        "these options (one per distinct set, kept for the session)",
+    )
+
+
+def session_options(config: pytest.Config) -> MockOptions:
+    """The options from the command line, else the ini file, else the defaults; a relative seed path is
+    read from where pytest was started (command line) or from the ini file's folder."""
+    values: dict[str, Any] = {}
+    for name in _OPTIONS:
+        given = config.getoption("--rise-mock-" + name.replace("_", "-"))
+        base = config.invocation_params.dir
+        if given is None:
+            given = config.getini(f"rise_mock_{name}") or None
+            base = config.inipath.parent if config.inipath else config.rootpath
+        if given is not None:
+            values[name] = _option_value(name, given, base, source=f"--rise-mock-{name.replace('_', '-')}")
+    return MockOptions(**values)
+
+
+def _option_value(name: str, value: Any, base: Path, *, source: str) -> Any:
+    if name == "seed":
+        path = Path(value)
+        return path if path.is_absolute() else base / path
+    if name == "report_lag":
+        try:
+            lag = float(value)
+        except (TypeError, ValueError):
+            lag = -1.0
+        if lag < 0:
+            raise pytest.UsageError(f"{source} must be 0 or more seconds, got {value!r}")
+        return lag
+    return str(value)
+
+
+def marked_options(defaults: MockOptions, request: pytest.FixtureRequest) -> MockOptions:
+    """The session's options with those of the test's `rise_mock` marker (seed paths relative to the
+    test file)."""
+    marker = request.node.get_closest_marker("rise_mock")
+    if marker is None:
+        return defaults
+    unknown = sorted(set(marker.kwargs) - set(_OPTIONS))
+    if unknown or marker.args:
+        raise pytest.UsageError(
+            f"@pytest.mark.rise_mock takes only the keywords {', '.join(_OPTIONS)}; got "
+            f"{', '.join(unknown) or repr(marker.args)} on {request.node.nodeid}"
+        )
+    base = Path(request.node.path).parent
+    values = {
+        name: _option_value(name, value, base, source=f"rise_mock({name}=...)")
+        for name, value in marker.kwargs.items()
+    }
+    return replace(defaults, **values)
+
+
+class MockServers:
+    """The mocks of one session, one per set of options, each started on first use and stopped at the
+    end; each remembers the seed it started with."""
+
+    def __init__(self) -> None:
+        self._stack = ExitStack()
+        self._served: dict[MockOptions, tuple[RiseMock, dict[str, Any]]] = {}
+
+    def get(self, options: MockOptions) -> tuple[RiseMock, dict[str, Any]]:
+        if options not in self._served:
+            mock = self._start(options)
+            self._served[options] = (mock, mock.state())
+        return self._served[options]
+
+    def _start(self, options: MockOptions) -> RiseMock:
+        # Connexion's imports raise DeprecationWarnings the user can do nothing about; under -W error
+        # they would fail the test that first asks for the fixture.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from mock_server.control.client import RiseMock
+            from mock_server.http.app import create_app
+            from mock_server.serving import serving
+
+            app = create_app(
+                seed=options.seed,
+                api_keys=[options.api_key],
+                report_lag=options.report_lag,
+                validate_responses=True,
+            )
+            url = self._stack.enter_context(serving(app))
+        mock = RiseMock(url, options.api_key)
+        self._stack.callback(mock.close)
+        return mock
+
+    def close(self) -> None:
+        self._stack.close()
 
 
 @pytest.fixture(scope="session")
-def rise_mock_server(pytestconfig: pytest.Config) -> Iterator[RiseMock]:
-    """The session's mock, started once on a free 127.0.0.1 port."""
-    seed = pytestconfig.getoption("--rise-mock-seed") or pytestconfig.getini("rise_mock_seed") or None
-    with serving(create_app(seed=seed, validate_responses=True)) as url:
-        mock = RiseMock(url)
-        yield mock
-        mock.close()
+def rise_mock_servers() -> Iterator[MockServers]:
+    """Every mock this session started (see `rise_mock`)."""
+    servers = MockServers()
+    yield servers
+    servers.close()
 
 
 @pytest.fixture
-def rise_mock(rise_mock_server: RiseMock) -> RiseMock:
-    """The session's mock, reset to its seed for this test."""
-    rise_mock_server.reset()
-    return rise_mock_server
+def rise_mock(rise_mock_servers: MockServers, request: pytest.FixtureRequest) -> RiseMock:
+    """The session's mock (or the one for this test's `rise_mock` marker), back to the session's seed,
+    with an empty journal and no pending fault: what `rise_mock.seed()` changes lasts for this test."""
+    options = marked_options(session_options(request.config), request)
+    mock, seed = rise_mock_servers.get(options)
+    mock.restore(seed)
+    return mock

@@ -1,4 +1,7 @@
-"""The observed section: what the target answers to the open questions of the API reference (section 3).
+"""The observed section: what the target answers to the questions the public Rise documentation leaves
+open, which only a real tenant can settle (the README lists them under "What a run does"): the statuses of
+the documented error codes and of a bad key, the error envelope beyond `code`, which date forms are taken,
+whether unknown body fields are refused, the version header, rate limits, and report rows and lag.
 
 Each function records an answer. It fails (`CheckFailed`) only where the contract makes a promise;
 where the contract is silent the answer is `RECORDED`. Answers about the whole run (error envelopes,

@@ -15,16 +15,17 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance.errors import TargetError
+from mock_server.model.redaction import MASK, redact
 
-MASK = "***"
 MAX_RETRY_AFTER_SECONDS = 60.0
 MAX_429_RETRIES = 3
 _BODY_LIMIT = 2000
 
 
 def mask(text: str, secret: str | None) -> str:
-    """`text` with every occurrence of `secret` replaced, so no output ever carries the API key."""
-    return text.replace(secret, MASK) if secret else text
+    """`text` with every whole occurrence of `secret` replaced (see `mock_server.model.redaction`), so
+    no output ever carries the API key and a short key leaves other words as they are."""
+    return redact(text, secret)
 
 
 def is_loopback(base_url: str) -> bool:

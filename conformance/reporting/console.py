@@ -61,6 +61,7 @@ class ConsoleView:
         self._last_phase = ""
         self._status: Status | None = None
         self._schema_line = ""
+        self._phases_seen: set[str] = set()
 
     def __call__(self, event: Event) -> None:
         match event:
@@ -70,17 +71,11 @@ class ConsoleView:
                 cap = f", budget {budget} requests" if budget is not None else ""
                 dry = " (dry run: no writes)" if settings.dry_run else ""
                 self._print(f"rise-conformance against {settings.base_url}, seed {seed}, {rate}{cap}{dry}")
-                if self._live_wanted:
-                    console = Console(file=_Sink(self._write), force_terminal=True, highlight=False)
-                    self._live = Live(Text(""), console=console, transient=True, auto_refresh=False)
-                    self._live.start()
             case Status() as status:
                 self._status = status
                 self._show(status)
             case Progress(text=text) if _ST_PHASE.match(text):
-                self._schema_line = text.strip()[:60]
-                if self._status is not None:
-                    self._show(self._status)
+                self._phase_progress(text)
             case PartStarted():
                 pass
             case CheckFinished(result=result) if self._live is None and result.is_finding:
@@ -104,15 +99,48 @@ class ConsoleView:
             case _:
                 return
 
+    def _live_line(self) -> Live | None:
+        """The live progress line, started on the first progress of a run on a terminal."""
+        if self._live is None and self._live_wanted:
+            console = Console(file=_Sink(self._write), force_terminal=True, highlight=False)
+            self._live = Live(
+                Text(""),
+                console=console,
+                transient=True,
+                auto_refresh=False,
+                redirect_stdout=False,
+                redirect_stderr=False,
+            )
+            self._live.start()
+        return self._live
+
     def _show(self, status: Status) -> None:
         line = progress_line(status, self._schema_line if status.phase.startswith("schema") else "")
-        if self._live is not None:
-            self._live.update(Text(mask(line, self._secret)), refresh=True)
+        live = self._live_line()
+        if live is not None:
+            live.update(Text(mask(line, self._secret)), refresh=True)
             return
         phase = status.phase.split(":")[0].split(" (")[0]
         if phase != self._last_phase:
             self._last_phase = phase
             self._print(line)
+
+    def _phase_progress(self, text: str) -> None:
+        """Schemathesis names each phase when it ends and again in its closing summary: a log gets the
+        first line of each phase only; the live line shows the latest beside the run's progress."""
+        match = _ST_PHASE.match(text)
+        phase = match.group(1) if match else text
+        self._schema_line = text.strip()[:60]
+        live = self._live_line()
+        if live is not None:
+            line = (
+                progress_line(self._status, self._schema_line) if self._status else f"[schema] {text.strip()}"
+            )
+            live.update(Text(mask(line, self._secret)), refresh=True)
+            return
+        if phase not in self._phases_seen:
+            self._phases_seen.add(phase)
+            self._print(f"[schema] {text.strip()[:100]}")
 
     def _stop_live(self) -> None:
         if self._live is not None:

@@ -11,7 +11,8 @@ from conformance.reporting.verdict import drift_lines, headline
 
 _TITLES = {
     Part.SEMANTIC: "Semantic checks (one documented rule each)",
-    Part.OBSERVED: "Observed: the open questions of the API reference, section 3",
+    Part.OBSERVED: "Observed: what the Rise documentation leaves open (answers recorded; failed only where "
+    "the contract promises)",
     Part.PROTOCOL: "Protocol promises",
     Part.DIFFERENTIAL: "Differential phase (the model's prediction against the target)",
     Part.SCHEMA: "Schema checks (Schemathesis)",

@@ -7,7 +7,9 @@ from typing import Any
 
 from starlette.responses import Response
 
+from mock_server.http.representations import date_json, report_row_values
 from mock_server.model.errors import RiseError, SeedError
+from mock_server.model.reports import RowInReports
 from mock_server.model.seed import state_from_document, state_to_document
 from mock_server.model.tenant import Tenant
 from mock_server.store.faults import Faults, fault_from_json, fault_json
@@ -27,6 +29,7 @@ class ControlApi:
             "reset": self.reset,
             "getState": self.get_state,
             "seed": self.seed,
+            "getReportRows": self.get_report_rows,
             "getJournal": self.get_journal,
             "clearJournal": self.clear_journal,
             "getFaults": self.get_faults,
@@ -56,6 +59,9 @@ class ControlApi:
         self._fresh_start()
         return Response(status_code=204)
 
+    async def get_report_rows(self) -> dict[str, Any]:
+        return {"rows": [_tracked_row_json(row) for row in self._tenant.report_rows()]}
+
     async def get_journal(self, since: int = 0) -> dict[str, Any]:
         return {"entries": journal_json(self._journal.entries(since))}
 
@@ -73,3 +79,11 @@ class ControlApi:
     async def clear_faults(self) -> Response:
         self._faults.clear()
         return Response(status_code=204)
+
+
+def _tracked_row_json(tracked: RowInReports) -> dict[str, Any]:
+    return {
+        **report_row_values(tracked.row),
+        "inReports": tracked.shown,
+        "shownFrom": date_json(tracked.shown_from),
+    }

@@ -12,16 +12,20 @@ warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette\.testc
 
 from connexion import AsyncApp  # noqa: E402
 from connexion.exceptions import ProblemException  # noqa: E402
-from connexion.middleware import MiddlewarePosition  # noqa: E402
+from connexion.middleware import ConnexionMiddleware, MiddlewarePosition  # noqa: E402
 from connexion.resolver import Resolver  # noqa: E402
 from starlette.exceptions import HTTPException  # noqa: E402
 
 from mock_server.control.api import ControlApi  # noqa: E402
+from mock_server.control.dashboard import DashboardMiddleware  # noqa: E402
+from mock_server.control.validation import control_body_validator  # noqa: E402
 from mock_server.http.auth import bearer_handler_factory  # noqa: E402
 from mock_server.http.errors import handle_http_exception, handle_rise_error  # noqa: E402
 from mock_server.http.handlers import RiseApi  # noqa: E402
 from mock_server.http.validation import RiseJSONBodyValidator, RiseParameterValidator  # noqa: E402
 from mock_server.middleware.body_limit import BodyLimitMiddleware  # noqa: E402
+from mock_server.middleware.connection import ConnectionMiddleware  # noqa: E402
+from mock_server.middleware.control_access import ControlAccessMiddleware  # noqa: E402
 from mock_server.middleware.faults import FaultMiddleware  # noqa: E402
 from mock_server.middleware.journal import JournalMiddleware  # noqa: E402
 from mock_server.middleware.trailing_slash import NoSlashRedirectMiddleware  # noqa: E402
@@ -38,6 +42,8 @@ CONTROL_BASE_PATH = "/__mock"
 _BROWSABLE = ("/ui/", f"{CONTROL_BASE_PATH}/ui/")
 _NOT_THE_API = (CONTROL_BASE_PATH, "/ui", "/openapi.json")
 """Paths the journal does not record and faults do not touch: the control API and the browsable contract."""
+_CONTROL_DESCRIPTION = (f"{CONTROL_BASE_PATH}/ui/", f"{CONTROL_BASE_PATH}/openapi.json")
+"""The browsable description of the control API: no data, so open even where the API needs a key."""
 
 
 def _resolver(handlers: Mapping[str, Callable[..., Any]]) -> Resolver:
@@ -57,14 +63,18 @@ def create_app(
     validate_responses: bool = False,
     database: str | Path | None = None,
     report_lag: float = 0,
+    admin_key: str | None = None,
+    control_api: bool = True,
 ) -> AsyncApp:
     """A mock Rise tenant as an ASGI app.
 
     What it serves: `backend`, else `tenant` (with a fresh journal), else
     `open_backend(seed, database, report_lag)`, which is the demo tenant in memory by default.
     `base_url` is what absolute URLs in bodies start with; without it they use the address each request
-    came to.
+    came to. The control API needs `admin_key` as a bearer key when one is given, and is not served with
+    `control_api=False` (beyond loopback without an admin key). No key given here is ever journalled.
     """
+    api_keys = tuple(api_keys)
     if backend is None:
         backend = (
             memory_backend(tenant)
@@ -74,6 +84,7 @@ def create_app(
     tenant, journal, faults = backend.tenant, backend.journal, backend.faults
     app = AsyncApp(
         __name__,
+        middlewares=[ConnectionMiddleware, *ConnexionMiddleware.default_middlewares],
         security_map={"bearer": bearer_handler_factory(api_keys)},
         validator_map={
             "body": {"application/json": RiseJSONBodyValidator},
@@ -87,20 +98,41 @@ def create_app(
         validate_responses=validate_responses,
         pythonic_params=True,
     )
-    app.add_api(
-        CONTROL_CONTRACT_PATH,
-        base_path=CONTROL_BASE_PATH,
-        resolver=_resolver(ControlApi(tenant, journal, faults).handlers()),
-        strict_validation=True,
-        validate_responses=validate_responses,
-    )
-    # Outermost first: the journal sees the final answer, faults pre-empt the API, every answer is stamped.
+    if control_api:
+        app.add_api(
+            CONTROL_CONTRACT_PATH,
+            base_path=CONTROL_BASE_PATH,
+            resolver=_resolver(ControlApi(tenant, journal, faults).handlers()),
+            strict_validation=True,
+            validate_responses=validate_responses,
+            validator_map={
+                "body": {"application/json": control_body_validator()},
+                "parameter": RiseParameterValidator,
+            },
+        )
+    # Outermost first: the journal sees the final answer, every answer (a fault's too) is stamped with
+    # the version, faults pre-empt the API.
     outermost = MiddlewarePosition.BEFORE_EXCEPTION
-    app.add_middleware(JournalMiddleware, position=outermost, journal=journal, skip_prefixes=_NOT_THE_API)
-    app.add_middleware(FaultMiddleware, position=outermost, faults=faults, skip_prefixes=_NOT_THE_API)
+    secrets = [*api_keys, *([admin_key] if admin_key else [])]
+    app.add_middleware(
+        JournalMiddleware, position=outermost, journal=journal, skip_prefixes=_NOT_THE_API, secrets=secrets
+    )
     app.add_middleware(VersionHeaderMiddleware, position=outermost)
+    app.add_middleware(FaultMiddleware, position=outermost, faults=faults, skip_prefixes=_NOT_THE_API)
+    app.add_middleware(
+        ControlAccessMiddleware,
+        position=MiddlewarePosition.BEFORE_SWAGGER,
+        prefix=CONTROL_BASE_PATH,
+        admin_key=admin_key,
+        served=control_api,
+        open_paths=_CONTROL_DESCRIPTION,
+    )
+    if control_api:
+        app.add_middleware(DashboardMiddleware, position=outermost, prefix=CONTROL_BASE_PATH)
     app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, keep=_BROWSABLE)
-    app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING)
+    app.add_middleware(
+        BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, control_prefix=CONTROL_BASE_PATH
+    )
     app.add_middleware(VersionCheckMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION)
     # The contract makes the version header required, so handler answers carry it before response
     # validation looks at them; the outermost stamp covers error answers, which skip that validation.

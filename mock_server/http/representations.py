@@ -45,7 +45,7 @@ class Urls:
         return f"{self.base}{path}?{urlencode({**params, 'cursor': cursor})}"
 
 
-def _date(value: Any) -> str | None:
+def date_json(value: Any) -> str | None:
     return None if value is None else format_datetime(value)
 
 
@@ -68,33 +68,41 @@ def user_json(user: User, urls: Urls) -> dict[str, Any]:
         "role": user.role.value,
         "firstName": user.first_name,
         "lastName": user.last_name,
-        "lastActiveAt": _date(user.last_active_at),
+        "lastActiveAt": date_json(user.last_active_at),
         "url": urls.user(user.id),
         "learnerReportUrl": urls.learner_report(user.id),
         "groupsUrl": urls.groups(user.id),
     }
 
 
-def report_row_json(row: ReportRow, urls: Urls) -> dict[str, Any]:
+def report_row_values(row: ReportRow) -> dict[str, Any]:
+    """A row's own fields, without the URLs that depend on where it is served."""
     course, user = row.course, row.user
     return {
         "courseId": course.id,
         "courseTitle": course.title,
-        "courseUrl": urls.course(course.id),
-        "courseReportUrl": urls.course_report(course.id),
         "userId": user.id,
         "email": user.email,
         "firstName": user.first_name,
         "lastName": user.last_name,
-        "userUrl": urls.user(user.id),
-        "learnerReportUrl": urls.learner_report(user.id),
         "status": row.status.value,
-        "enrolledAt": _date(row.enrolled_at),
-        "startedAt": _date(row.started_at),
-        "completedAt": _date(row.completed_at),
+        "enrolledAt": date_json(row.enrolled_at),
+        "startedAt": date_json(row.started_at),
+        "completedAt": date_json(row.completed_at),
         "duration": row.duration,
         "quizScorePercent": row.quiz_score_percent,
         "isQuizPassed": row.quiz_passed,
+    }
+
+
+def report_row_json(row: ReportRow, urls: Urls) -> dict[str, Any]:
+    course, user = row.course, row.user
+    return {
+        **report_row_values(row),
+        "courseUrl": urls.course(course.id),
+        "courseReportUrl": urls.course_report(course.id),
+        "userUrl": urls.user(user.id),
+        "learnerReportUrl": urls.learner_report(user.id),
     }
 
 

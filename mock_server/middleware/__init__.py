@@ -1,2 +1,3 @@
-"""ASGI middleware, one concern per module: the body limit, the version header, trailing slashes, the
-request journal and injected faults."""
+"""ASGI middleware, one concern per module: the body limits, the version header, trailing slashes, the
+request journal, injected faults, who may use the control API, and the connection handle network faults
+close."""

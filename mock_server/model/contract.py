@@ -1,7 +1,7 @@
 """Facts read from `openapi.yaml`, so that code never restates them.
 
 The contract is the single source of truth for error codes and their statuses, the version header, the
-page-size limits and the body-size limit.
+page-size limits and the body-size limit; `control.yaml` for the control API's own body limit.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 CONTRACT_PATH = _PACKAGE / "openapi.yaml"
 CONTROL_CONTRACT_PATH = _PACKAGE / "control" / "control.yaml"
 """The control API's own document: its TenantState schema is the shape of a seed."""
+CLIENT_CONFIG_PATH = _PACKAGE / "openapi-python-client.yaml"
+"""openapi-python-client settings for a client of the contract (package `rise_client`)."""
 
 
 @cache
@@ -34,7 +36,7 @@ ERROR_STATUS: dict[str, int] = dict(_components()["schemas"]["ErrorCode"]["x-sta
 
 _version = _components()["parameters"]["RiseApiVersion"]
 VERSION_HEADER: str = _version["name"]
-API_VERSION: str = _version["schema"]["default"]
+API_VERSION: str = _components()["schemas"][_version["schema"]["$ref"].rsplit("/", 1)[-1]]["default"]
 
 _limit = _components()["parameters"]["Limit"]["schema"]
 LIMIT_DEFAULT: int = _limit["default"]
@@ -42,3 +44,8 @@ LIMIT_MIN: int = _limit["minimum"]
 LIMIT_MAX: int = _limit["maximum"]
 
 MAX_BODY_BYTES: int = _components()["responses"]["PayloadTooLarge"]["x-max-body-bytes"]
+
+CONTROL_MAX_BODY_BYTES: int = load_contract(CONTROL_CONTRACT_PATH)["components"]["responses"][
+    "PayloadTooLarge"
+]["x-max-body-bytes"]
+"""The control API's own body limit (a state document of a real tenant is megabytes)."""

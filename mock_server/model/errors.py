@@ -3,7 +3,10 @@
 MockError                 base of everything the mock raises on purpose
 ├── RiseError             an API error answered as {code, message} with the status the contract gives
 ├── SeedError             a seed file or seed document that cannot become a tenant
-└── ServeError            (mock_server.serving) the in-process mock did not start
+├── DatabaseError         (mock_server.store.sqlite) a database file that cannot be opened or used
+├── ServeError            (mock_server.serving) the in-process mock did not start
+└── ControlError          (mock_server.control.client) the control API refused a call
+    └── ReportTimeout     the reports did not show an import in time (RiseMock.wait_for_report)
 """
 
 from __future__ import annotations

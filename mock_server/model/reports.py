@@ -65,3 +65,28 @@ def completion_in_reports(completion: Completion | None, now: datetime, lag: tim
 def enrollment_in_reports(enrollment: Enrollment, now: datetime, lag: timedelta) -> bool:
     """A new enrollment (and so its row) shows once it is `lag` old."""
     return reaches_reports(enrollment.enrolled_at, now, lag)
+
+
+@dataclass(frozen=True)
+class RowInReports:
+    """A pair's row as its records stand, and whether (and from when) the reports show it so."""
+
+    row: ReportRow
+    shown_from: datetime | None
+    """When the last write to the pair reaches the reports (None: records without a time)."""
+    shown: bool
+
+
+def row_in_reports(
+    course: Course,
+    user: User,
+    enrollment: Enrollment,
+    completion: Completion | None,
+    now: datetime,
+    lag: timedelta,
+) -> RowInReports:
+    """The row the reports show once every write to the pair is `lag` old, and whether that is now."""
+    writes = [enrollment.enrolled_at, completion.imported_at if completion else None]
+    shown_from = max((written + lag for written in writes if written is not None), default=None)
+    shown = shown_from is None or shown_from <= now
+    return RowInReports(report_row(course, user, enrollment, completion), shown_from, shown)

@@ -7,16 +7,17 @@ state can be saved and loaded again.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from openapi_schema_validator import OAS30Validator
 
 from mock_server.model.contract import CONTROL_CONTRACT_PATH, load_contract
 from mock_server.model.dates import format_datetime, parse_import_date
 from mock_server.model.errors import RiseError, SeedError
 from mock_server.model.records import Completion, Course, Enrollment, Role, Source, TenantState, User
+from mock_server.model.schema import SchemaValidator
 
 DEMO_SEED_PATH = Path(__file__).resolve().parents[1] / "demo_tenant.yaml"
 DEFAULT_API_KEY = "rise-mock-key"
@@ -33,10 +34,10 @@ _StringDatesLoader.yaml_implicit_resolvers = {
 }
 
 
-def _state_validator() -> OAS30Validator:
-    control = load_contract(CONTROL_CONTRACT_PATH)
-    schema = {**control["components"]["schemas"]["TenantState"], "components": control["components"]}
-    return OAS30Validator(schema, format_checker=OAS30Validator.FORMAT_CHECKER)
+@cache
+def _state_validator() -> SchemaValidator:
+    components = load_contract(CONTROL_CONTRACT_PATH)["components"]
+    return SchemaValidator(components["schemas"]["TenantState"], components)
 
 
 def load_seed_file(path: str | Path) -> TenantState:
@@ -55,13 +56,12 @@ def load_seed_file(path: str | Path) -> TenantState:
 
 def state_from_document(document: Any, *, source: str = "seed") -> TenantState:
     """Turn a seed document into records, or say exactly what is wrong with it."""
-    errors = sorted(_state_validator().iter_errors(document), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first.absolute_path).lstrip(".")
+    problem = _state_validator().problem(document)
+    if problem is not None:
         raise SeedError(
-            f"{source}: {where or 'the document'}: {first.message}. The seed must match TenantState in "
-            "mock_server/control.yaml (see mock_server/demo_tenant.yaml for an example)."
+            f"{source}: {problem.where or 'the document'}: {problem.message}. The seed must match "
+            "TenantState in mock_server/control/control.yaml (see mock_server/demo_tenant.yaml for an "
+            "example)."
         )
     try:
         return _build(document)

@@ -11,7 +11,14 @@ from datetime import UTC, datetime, timedelta
 from mock_server.model import rules
 from mock_server.model.pagination import Page, paginate
 from mock_server.model.records import Completion, Course, Enrollment, TenantState, User
-from mock_server.model.reports import ReportRow, completion_in_reports, enrollment_in_reports, report_row
+from mock_server.model.reports import (
+    ReportRow,
+    RowInReports,
+    completion_in_reports,
+    enrollment_in_reports,
+    report_row,
+    row_in_reports,
+)
 from mock_server.model.store import MemoryStore, Store
 
 Clock = Callable[[], datetime]
@@ -129,6 +136,22 @@ class Tenant:
                 for e in self._shown_enrollments(store.enrollments_of_user(user_id))
             ]
         return paginate(rows, lambda row: row.course.id, limit, cursor)
+
+    def report_rows(self) -> list[RowInReports]:
+        """Every enrolled pair's row as its records stand, by course then user, with whether the reports
+        show it yet (for the control API: what an import did, before and after the report lag)."""
+        state, now = self.state(), self._clock()
+        return [
+            row_in_reports(
+                state.courses[course_id],
+                state.users[user_id],
+                enrollment,
+                state.completions.get((course_id, user_id)),
+                now,
+                self._report_lag,
+            )
+            for (course_id, user_id), enrollment in sorted(state.enrollments.items())
+        ]
 
     def _shown(self, completion: Completion | None) -> Completion | None:
         return completion_in_reports(completion, self._clock(), self._report_lag)

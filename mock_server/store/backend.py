@@ -21,6 +21,8 @@ class Backend:
     tenant: Tenant
     journal: Journal
     faults: Faults
+    kept: bool = False
+    """The database already held a tenant, which is served instead of the seed."""
 
 
 def memory_backend(tenant: Tenant) -> Backend:
@@ -29,15 +31,26 @@ def memory_backend(tenant: Tenant) -> Backend:
 
 
 def open_backend(
-    *, seed: str | Path | None = None, database: str | Path | None = None, report_lag: float = 0
+    *,
+    seed: str | Path | None = None,
+    database: str | Path | None = None,
+    report_lag: float = 0,
+    reseed: bool = False,
 ) -> Backend:
     """In memory, or with `database` in a SQLite file: kept across restarts (the seed only fills an empty
-    file) and shared by every worker process that opens the same file. `report_lag` is how many seconds a
-    write takes to reach the reports. A bad seed raises SeedError."""
+    file, unless `reseed` replaces what it holds, journal and faults included) and shared by every worker
+    process that opens the same file. `report_lag` is how many seconds a write takes to reach the reports.
+    A bad seed raises SeedError, a file that cannot be used DatabaseError."""
     seed_state = load_seed_file(seed or DEMO_SEED_PATH)
     lag = timedelta(seconds=report_lag)
     if database is None:
         return memory_backend(Tenant(seed_state, report_lag=lag))
     db = Database(database)
-    tenant = Tenant(seed_state, store=SQLiteStore(db), keep_existing=True, report_lag=lag)
-    return Backend(tenant, SQLiteJournal(db), SQLiteFaults(db))
+    store = SQLiteStore(db)
+    kept = not reseed and store.holds_tenant()
+    tenant = Tenant(seed_state, store=store, keep_existing=kept, report_lag=lag)
+    journal, faults = SQLiteJournal(db), SQLiteFaults(db)
+    if not kept:
+        journal.clear()
+        faults.clear()
+    return Backend(tenant, journal, faults, kept=kept)

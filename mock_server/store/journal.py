@@ -1,25 +1,40 @@
 """The request journal: what an importer sent and what the mock answered, newest last.
 
-It is how an integrator sees what their importer did. The API key is never kept, only whether one was
-sent. This module holds the entry, the `Journal` protocol and its in-memory implementation; the SQLite
-one is in `sqlite.py`, and the middleware that fills it in `mock_server/middleware/journal.py`.
+It is how an integrator sees what their importer did. No configured key is ever kept: the middleware
+that fills it redacts them (`mock_server.model.redaction`), and of the Authorization header only its
+kind is kept. This module holds the entry, the `Journal` protocol and its in-memory implementation; the
+SQLite one is in `sqlite.py`, and the middleware that fills it in `mock_server/middleware/journal.py`.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
+
+from mock_server.model.dates import format_datetime
 
 CAPACITY = 1000
 """Entries kept; older ones are dropped."""
 
 
+class Disconnect(StrEnum):
+    """Who ended the connection before the answer was complete."""
+
+    CLIENT = "client"
+    """The client hung up: mid-body (the request was not processed) or while waiting for the answer."""
+    FAULT = "fault"
+    """A network fault dropped the connection or cut the answer short."""
+
+
 @dataclass(frozen=True)
 class JournalEntry:
     id: int
-    at: float
+    at: datetime
+    """When the request arrived (UTC); RFC 3339 in the control API."""
     method: str
     path: str
     query: str
@@ -28,10 +43,13 @@ class JournalEntry:
     authorization: str
     """"bearer" when a bearer key was sent, "other" for another scheme, "none" without the header."""
     body: Any
-    status: int
+    status: int | None
+    """The status answered; None when no answer was sent (see `disconnected`)."""
     code: str | None
     """The error code of an error answer."""
     duration_ms: float
+    disconnected: Disconnect | None = None
+    """Set when the connection ended before a complete answer."""
 
 
 class Journal(Protocol):
@@ -72,13 +90,26 @@ class MemoryJournal:
 
 
 def journal_json(entries: list[JournalEntry]) -> list[dict[str, Any]]:
-    """Entries in their control-API form (camelCase fields)."""
-    return [_camel(asdict(entry)) for entry in entries]
+    """Entries in their control-API form (camelCase fields, `at` in RFC 3339)."""
+    return [entry_json(entry) for entry in entries]
 
 
-def _camel(fields: dict[str, Any]) -> dict[str, Any]:
-    def name(snake: str) -> str:
-        head, *rest = snake.split("_")
-        return head + "".join(part.title() for part in rest)
+def entry_json(entry: JournalEntry) -> dict[str, Any]:
+    """One entry in its control-API form; `entry_from_json` reads it back."""
+    document = asdict(entry)
+    document["at"] = format_datetime(entry.at)
+    return {_camel(key): value for key, value in document.items()}
 
-    return {name(key): value for key, value in fields.items()}
+
+def entry_from_json(document: dict[str, Any]) -> JournalEntry:
+    """An entry from its control-API form (fields this version does not know are left out)."""
+    values = {field.name: document.get(_camel(field.name)) for field in fields(JournalEntry)}
+    values["at"] = datetime.fromisoformat(document["at"].replace("Z", "+00:00"))
+    if values["disconnected"] is not None:
+        values["disconnected"] = Disconnect(values["disconnected"])
+    return JournalEntry(**values)
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(part.title() for part in rest)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from conformance_servers import demo_tenant
 
 from conformance.checks.semantic import SEMANTIC_CHECKS
+from conformance.cli import main
 from mock_server.http.app import create_app
 from mock_server.model.records import Enrollment
 from mock_server.model.seed import DEMO_SEED_PATH, load_seed_file
@@ -117,6 +119,17 @@ def test_refused_key_exits_2(run_cli) -> None:
     assert "refused the API key" in run.err and "not-the-key" not in run.err
 
 
+def test_a_one_character_key_is_masked_without_mangling_the_rest_of_the_output(run_cli) -> None:
+    refused = run_cli(create_app(), key="1")
+    assert refused.code == 2
+    assert "http://127.0.0.1:" in refused.err and "(401)" in refused.err and "***27" not in refused.err
+    run = run_cli(create_app(api_keys=["1"]), "--parts", "semantic", "--report-timeout", "0.5", key="1")
+    reports = "".join(path.read_text(encoding="utf-8") for path in run.report_dir.iterdir())
+    assert run.code == 0, run.out
+    assert "127.0.0.1" in reports and "127.0.0.1" in run.out
+    assert "***27" not in run.out + reports and "(40***)" not in run.out + reports
+
+
 def test_missing_key_exits_2(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RISE_API_KEY", raising=False)
     run = run_cli(None, "--base-url", "http://127.0.0.1:9")
@@ -164,3 +177,27 @@ def test_unusable_report_dir_exits_2_before_touching_the_target(run_cli, tmp_pat
     assert run.code == 2
     assert "--report-dir" in run.err
     assert tenant.state() == before
+
+
+def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    version = importlib.metadata.version("rise-contract")
+    assert capsys.readouterr().out.strip() == f"rise-conformance {version}"
+
+
+def test_usage_and_connection_errors_leave_no_report_folder(run_cli, tmp_path: Path) -> None:
+    profile = tmp_path / "profile.yaml"
+    profile.write_text("courses: {quiz: q1}\nusers: [u1]\n", encoding="utf-8")
+    bad_profile = run_cli(create_app(), "--profile", str(profile))
+    unreachable = run_cli(None, "--base-url", f"http://127.0.0.1:{free_port()}", "--api-key", "k")
+    assert (bad_profile.code, unreachable.code) == (2, 2)
+    assert not bad_profile.report_dir.exists() and not unreachable.report_dir.exists()
+
+
+def test_report_dir_is_made_with_its_parents_when_the_run_ends(run_cli, tmp_path: Path) -> None:
+    nested = tmp_path / "reports" / "conformance"
+    run = run_cli(create_app(), "--parts", "observed", "--report-dir", str(nested))
+    assert run.code == 0, run.out
+    assert {path.name for path in nested.iterdir()} == {"junit.xml", "report.md", "report.json"}

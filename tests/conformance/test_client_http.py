@@ -98,6 +98,13 @@ def test_mask_hides_every_occurrence() -> None:
     assert mask("text", None) == "text"
 
 
+def test_mask_with_a_short_key_hides_it_whole_and_no_fragment_of_another_word() -> None:
+    line = "http://127.0.0.1:18502 refused the API key (401)"
+    assert mask(line, "1") == line
+    assert mask("Authorization: Bearer 1", "1") == "Authorization: Bearer ***"
+    assert mask("GET /reports/learners/user-ada?key=ada", "ada") == "GET /reports/learners/user-ada?key=***"
+
+
 @pytest.mark.parametrize(
     ("retry_after", "low", "high"),
     [(None, 1.0, 1.0), ("2", 2.0, 2.0), ("not a date", 1.0, 1.0), ("86400", 60.0, 60.0)],

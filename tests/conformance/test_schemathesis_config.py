@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 from conformance_servers import DropsWrite, mock_app
+from installed_package import installed_env
 
+from conformance.cli import main
 from conformance.profile import load_profile
 from conformance.schemathesis.hooks import positive_case_edits
 from mock_server.http.app import create_app
@@ -49,3 +51,45 @@ def test_positive_case_edits_points_at_profile_and_orders_dates() -> None:
     assert path["courseId"] in profile.published_courses and path["userId"] in profile.users
     assert query == {"limit": 5}
     assert body == {"startedAt": "2023-05-02T23:00:00Z", "completedAt": "2023-05-03"}
+
+
+def test_schemathesis_config_from_the_installed_package_works_outside_the_repository(
+    installed_package: Path, tmp_path: Path
+) -> None:
+    """The failures it prevents: without the hooks, `cursor=0` is answered 400 and a stateful case sends
+    completedAt before startedAt."""
+    folder = tmp_path / "elsewhere"
+    env = installed_env(
+        installed_package,
+        RISE_REPORT_TIMEOUT="0.5",
+        RISE_CONFORMANCE_PROFILE="",
+        RISE_API_KEY="rise-mock-key",
+    )
+    written = subprocess.run(
+        [sys.executable, "-m", "conformance.cli", "schemathesis-config", str(folder)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert written.returncode == 0, written.stderr
+    contract = installed_package / "mock_server" / "openapi.yaml"
+    assert f"schemathesis run {contract} --url URL" in written.stdout
+    config = (folder / "schemathesis.toml").read_text(encoding="utf-8")
+    assert 'hooks = "conformance.schemathesis.hooks"' in config and str(contract) in config
+    with serving(create_app()) as url:
+        done = subprocess.run(
+            [sys.executable, "-m", "schemathesis.cli", "--no-color", "run", str(contract), "--url", url,
+             "--seed", "3", "--max-examples", "8"],
+            cwd=folder, env=env, capture_output=True, text=True, timeout=180, check=False,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert f"Configuration:    {folder / 'schemathesis.toml'}" in done.stdout
+
+
+def test_schemathesis_config_command_keeps_an_existing_file(tmp_path: Path, capsys) -> None:
+    (tmp_path / "schemathesis.toml").write_text("# mine\n", encoding="utf-8")
+    assert main(["schemathesis-config", str(tmp_path)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert (tmp_path / "schemathesis.toml").read_text(encoding="utf-8") == "# mine\n"
+    assert main(["schemathesis-config", str(tmp_path), "--force", "--base-url", "http://127.0.0.1:8080"]) == 0
+    assert 'base-url = "http://127.0.0.1:8080"' in (tmp_path / "schemathesis.toml").read_text(
+        encoding="utf-8"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import signal
 import socket
@@ -57,12 +58,12 @@ def test_banner_says_which_course_is_unpublished_and_which_has_a_quiz() -> None:
     text = banner(
         listen_url="http://x",
         base_url="http://x",
-        api_keys=["k1", "k2"],
+        api_keys=[DEFAULT_API_KEY, "k2"],
         tenant=Tenant(load_seed_file(DEMO_SEED_PATH)),
     )
     assert "draft-301 (rise, unpublished, quiz)" in text
     assert "rise-intro-102 (rise, published)" in text
-    assert "k1" in text and "k2" in text
+    assert f"API key(s):  {DEFAULT_API_KEY}, ***" in text
 
 
 def test_banner_says_where_it_listens_and_what_urls_in_bodies_start_with() -> None:
@@ -206,3 +207,10 @@ def test_serve_answers_over_http_and_stops_cleanly_on_ctrl_c() -> None:
     assert f"listening on {base_url}" in out
     assert DEFAULT_API_KEY in out
     assert "stopped" in out
+
+
+def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"rise-mock {importlib.metadata.version('rise-contract')}"

@@ -323,3 +323,16 @@ def test_tenant_with_report_lag_still_shows_an_existing_enrollment_as_not_starte
     row = _learner_rows(lagging, "user-grace")["rise-quiz-101"]
     assert row.status is Status.NOT_STARTED
     assert row.enrolled_at == GRACE_ENROLLED
+
+
+def test_tenant_report_rows_say_when_the_reports_show_each_row(lagging: Tenant, clock: StepClock) -> None:
+    lagging.import_completion("rise-quiz-101", "user-ada", TWO_DAYS)
+    rows = {(r.row.course.id, r.row.user.id): r for r in lagging.report_rows()}
+    ada, grace = rows["rise-quiz-101", "user-ada"], rows["rise-quiz-101", "user-grace"]
+    assert ada.row.status is Status.COMPLETE and ada.row.duration == "P2D"
+    assert (ada.shown, ada.shown_from) == (False, NOW + LAG)
+    assert (grace.shown, grace.shown_from) == (True, GRACE_ENROLLED + LAG)
+    assert grace.row.status is Status.NOT_STARTED
+    clock.now = NOW + LAG
+    assert all(r.shown for r in lagging.report_rows())
+    assert list(rows) == sorted(rows)

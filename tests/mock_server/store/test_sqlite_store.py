@@ -92,7 +92,7 @@ def test_sqlite_seed_is_shared_so_reset_anywhere_goes_back_to_the_loaded_seed(tm
 def test_sqlite_journal_keeps_the_last_entries_up_to_its_capacity(tmp_path):
     journal = SQLiteJournal(Database(tmp_path / "j.sqlite3"), capacity=3)
     fields = dict(
-        at=0.0,
+        at=datetime(2024, 5, 2, 9, 0, 0, 125000, tzinfo=UTC),
         method="GET",
         path="/courses",
         query="",
@@ -109,6 +109,9 @@ def test_sqlite_journal_keeps_the_last_entries_up_to_its_capacity(tmp_path):
     entries = journal.entries()
     assert [entry.id for entry in entries] == [3, 4, 5]
     assert entries[0].body == {"a": 1}
+    assert entries[0].at == datetime(2024, 5, 2, 9, 0, 0, 125000, tzinfo=UTC)
+    (row,) = journal._db.rows("SELECT entry FROM journal WHERE id = 3")
+    assert '"at": "2024-05-02T09:00:00.125000Z"' in row["entry"]
     assert [entry.id for entry in journal.entries(since=4)] == [5]
     journal.clear()
     assert journal.entries() == []
