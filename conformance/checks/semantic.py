@@ -483,16 +483,20 @@ def writes_stay_in_their_pair(ctx: CheckContext) -> Steps:
 
 
 def _leaked_into(ctx: CheckContext, snapshot: Snapshot) -> list[Pair]:
-    """Pairs whose row shows the dates of an accepted import this run sent to a different pair."""
+    """Pairs whose row changed in this run to the dates of an accepted import sent to a different pair
+    (and not to the pair's own last import: an earlier run may have sent the same dates to it)."""
     accepted = [sent.write for sent in ctx.sent if sent.accepted and sent.write.pair]
-    return [
-        (str(row.get("courseId")), user)
-        for user, rows in snapshot.learners.items()
-        for row in rows
-        if any(
-            write.pair != (row.get("courseId"), user) and shows_import(row, write.body) for write in accepted
-        )
-    ]
+    last_own = {write.pair: write.body for write in accepted}
+    changed = set(_changed_pairs(ctx.before, snapshot))
+    leaked = []
+    for user, rows in snapshot.learners.items():
+        for row in rows:
+            pair = (str(row.get("courseId")), user)
+            if pair not in changed or shows_import(row, last_own.get(pair)):
+                continue
+            if any(write.pair != pair and shows_import(row, write.body) for write in accepted):
+                leaked.append(pair)
+    return leaked
 
 
 def _pairs(snapshot: Snapshot) -> set[Pair]:

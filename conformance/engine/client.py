@@ -164,6 +164,8 @@ class RiseClient:
     rate: float | None = None
     timeout: float = 30.0
     http: httpx.Client | None = None
+    transport: httpx.BaseTransport | None = None
+    """Where requests go instead of the network when no `http` client is given (an in-process app)."""
     pacer: Pacer | None = None
     budget: Budget = field(default_factory=Budget)
     exchanges: list[Exchange] = field(default_factory=list)
@@ -175,7 +177,9 @@ class RiseClient:
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self._owns_http = self.http is None
-        self._http = self.http or httpx.Client(timeout=self.timeout, follow_redirects=False)
+        self._http = self.http or httpx.Client(
+            timeout=self.timeout, follow_redirects=False, transport=self.transport
+        )
         self._pacer = self.pacer or Pacer(self.rate)
 
     def close(self) -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import zlib
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -136,7 +135,7 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     _pacer.wait()
     meta = case.meta
     path_parameters = case.path_parameters if isinstance(case.path_parameters, dict) else {}
-    seed = zlib.crc32(f"{case.body}{case.query}".encode())
+    seed = _sent  # the case's place in the run: the same sequence of cases goes to the same pairs
     pairs = allowed_pairs(_profile, os.environ.get(PAIRS_ENV))
     if meta is not None and meta.generation.mode == GenerationMode.POSITIVE:
         positive_case_edits(_profile, seed, path_parameters, case.query, case.body, pairs)

@@ -187,6 +187,9 @@ def run_schema_phase(settings: SchemaSettings, on_line: Callable[[str], None]) -
         env = dict(os.environ, **{KEY_ENV: settings.api_key or "", PROFILE_ENV: str(profile)})
         env[RATE_ENV] = str(settings.rate) if settings.rate else ""
         env[REPORT_TIMEOUT_ENV] = f"{settings.report_timeout:g}"
+        # String hashing is salted per process; Schemathesis iterates sets of strings, so the salt too
+        # must come from the seed for a seed to replay the same requests.
+        env["PYTHONHASHSEED"] = str(settings.seed % 4294967296)
         env[PAIRS_ENV] = ",".join(f"{course}/{user}" for course, user in settings.pairs)
         env[BUDGET_ENV] = "" if settings.budget is None else str(settings.budget)
         ledger = folder / "ledger.ndjson"
