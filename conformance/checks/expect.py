@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.dates import parse_instant
+from conformance.checks.dates import instant_us
 from conformance.engine.catalogue import rule
 from conformance.engine.client import Exchange
 from conformance.engine.results import Basis, CheckFailed
@@ -73,8 +73,8 @@ def expect_error(
 
 def same_instant(reported: Any, sent: str) -> bool:
     """A report date equals a sent date when both name the same instant, whatever the spelling."""
-    reported_instant = parse_instant(reported) if isinstance(reported, str) else None
-    return reported_instant is not None and reported_instant == parse_instant(sent)
+    reported_instant = instant_us(reported)
+    return reported_instant is not None and reported_instant == instant_us(sent)
 
 
 def shows_dates(row: dict[str, Any] | None, started: str, completed: str) -> bool:

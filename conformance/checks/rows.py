@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from conformance.checks.dates import parse_any_duration, parse_duration, parse_instant
+from conformance.checks.dates import instant_us, parse_any_duration, parse_duration
 from conformance.engine.results import CourseKind
 
 Row = dict[str, Any]
@@ -31,19 +31,16 @@ def shows_import(row: Row | None, body: Any) -> bool:
     """The row shows the dates of this import (the same instants, whatever the spelling)."""
     if row is None or not isinstance(body, dict):
         return False
-    sent = parse_instant(body.get("startedAt")), parse_instant(body.get("completedAt"))
-    return (
-        None not in sent
-        and (parse_instant(row.get("startedAt")), parse_instant(row.get("completedAt"))) == sent
-    )
+    sent = instant_us(body.get("startedAt")), instant_us(body.get("completedAt"))
+    return None not in sent and (instant_us(row.get("startedAt")), instant_us(row.get("completedAt"))) == sent
 
 
 def lacks_completed_at(row: Row | None, body: Any) -> bool:
     """The row shows the import's startedAt but carries no completedAt."""
     if row is None or not isinstance(body, dict) or row.get("completedAt") is not None:
         return False
-    started = parse_instant(body.get("startedAt"))
-    return started is not None and parse_instant(row.get("startedAt")) == started
+    started = instant_us(body.get("startedAt"))
+    return started is not None and instant_us(row.get("startedAt")) == started
 
 
 def row_problems(
@@ -70,12 +67,12 @@ def row_problems(
                 f"{row.get('startedAt')!r} and {row.get('completedAt')!r}",
             )
         ]
-    started, completed = parse_instant(body["startedAt"]), parse_instant(body["completedAt"])
+    started, completed = instant_us(body["startedAt"]), instant_us(body["completedAt"])
     assert started is not None and completed is not None  # shows_import read both
     problems = []
     if row.get("status") != COMPLETE:
         problems.append(Problem("import.row-complete", f"status {COMPLETE!r}", repr(row.get("status"))))
-    problems += _duration_problems(row.get("duration"), completed - started)
+    problems += _duration_problems(row.get("duration"), timedelta(microseconds=completed - started))
     problems += _enrollment_problems(row.get("enrolledAt"), enrolled_at)
     problems += quiz_problems(row, course_kind)
     return problems
@@ -96,9 +93,9 @@ def _duration_problems(duration: Any, length: timedelta) -> list[Problem]:
 
 
 def _enrollment_problems(enrolled: Any, kept: str | None) -> list[Problem]:
-    if parse_instant(enrolled) is None:
+    if instant_us(enrolled) is None:
         return [Problem("report.enrolled-at", "an enrollment date (enrolledAt)", f"enrolledAt {enrolled!r}")]
-    if kept is not None and parse_instant(enrolled) != parse_instant(kept):
+    if kept is not None and instant_us(enrolled) != instant_us(kept):
         return [Problem("import.keeps-enrollment", f"enrolledAt to stay {kept}", f"enrolledAt {enrolled!r}")]
     return []
 

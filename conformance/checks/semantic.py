@@ -168,7 +168,10 @@ def enrollment_created_when_none(ctx: CheckContext) -> Steps:
             rule="report.enrolled-at",
         )
     answered = _date_header(sent)
-    if answered is not None and abs(enrolled - answered) > ENROLLMENT_CLOCK_TOLERANCE:
+    if (
+        answered is not None
+        and abs(enrolled - answered.astimezone(enrolled.tzinfo)) > ENROLLMENT_CLOCK_TOLERANCE
+    ):
         raise CheckFailed(
             f"enrolledAt at the import (its answer is dated {answered.isoformat()})",
             f"enrolledAt {row['enrolledAt']}",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conformance.checks.dates import rfc3339
+from conformance.checks.dates import instant_us, rfc3339
 from conformance.checks.rows import Row, shows_import
 from conformance.engine.client import Exchange, RiseClient
 from conformance.engine.pairs import Pair, PairPlanner
@@ -265,8 +265,11 @@ class CheckContext:
 
 def comparable(row: Row | None, fields: Sequence[str]) -> tuple[Any, ...] | None:
     """The fields of a row that a write could change, with dates read as instants."""
-    from conformance.checks.dates import parse_instant
-
     if row is None:
         return None
-    return tuple(str(parse_instant(v) or v) if isinstance(v, str) else v for v in map(row.get, fields))
+    return tuple(_instant_or_value(value) for value in map(row.get, fields))
+
+
+def _instant_or_value(value: Any) -> Any:
+    instant = instant_us(value)
+    return value if instant is None else instant

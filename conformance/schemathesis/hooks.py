@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import schemathesis
 from schemathesis import GenerationMode
 
-from conformance.checks.dates import parse_instant
+from conformance.checks.dates import instant_us
 from conformance.checks.rows import row_problems, shows_import
 from conformance.engine.client import Pacer, RiseClient
 from conformance.engine.poller import Poller
@@ -90,8 +90,8 @@ def positive_case_edits(
     if query:
         query.pop("cursor", None)
     if isinstance(body, dict):
-        started, completed = parse_instant(body.get("startedAt")), parse_instant(body.get("completedAt"))
-        if started and completed and completed < started:
+        started, completed = instant_us(body.get("startedAt")), instant_us(body.get("completedAt"))
+        if started is not None and completed is not None and completed < started:
             body["startedAt"], body["completedAt"] = body["completedAt"], body["startedAt"]
 
 
@@ -205,8 +205,8 @@ def _is_import_body(body: Any) -> bool:
     return (
         isinstance(body, dict)
         and set(body) == {"startedAt", "completedAt"}
-        and parse_instant(body.get("startedAt")) is not None
-        and parse_instant(body.get("completedAt")) is not None
+        and instant_us(body.get("startedAt")) is not None
+        and instant_us(body.get("completedAt")) is not None
     )
 
 
