@@ -128,11 +128,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, http: httpx.Client | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    http: httpx.Client | None = None,
+) -> int:
     """Entry point of the console script; returns the exit status.
 
-    `http` replaces the network client of the named checks (an in-process client over an ASGI app, for
-    tests); the Schemathesis phase still needs --base-url to be a running server.
+    `transport` or `http` (for tests and embedding) carry the in-process parts' requests instead of the
+    network; `--base-url` then only names the target in URLs and output, and the Schemathesis phase still
+    needs it to be a running server.
     """
     args = build_parser().parse_args(argv)
     if args.command == "rules":
@@ -157,7 +163,7 @@ def main(argv: Sequence[str] | None = None, *, http: httpx.Client | None = None)
                 base_url=base_url, api_key=api_key, profile=profile, max_examples=args.max_examples,
                 report_timeout=args.report_timeout, rate=args.rate_limit, seed=seed,
                 dry_run=args.dry_run, parts=args.parts, allow_drift=args.allow_drift, budget=args.budget,
-                command=replay_command(args, seed), baseline=baseline,
+                command=replay_command(args, seed), baseline=baseline, transport=transport,
             )  # fmt: skip
             live = sys.stdout.isatty()
             report = run(settings, ConsoleView(_write, live=live, secret=api_key), http=http)

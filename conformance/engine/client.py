@@ -149,6 +149,8 @@ class RateLimitSighting:
 
     url: str
     retry_after: str | None
+    headers: dict[str, str] = field(default_factory=dict)
+    """The 429 answer's headers (the version header is promised on it too)."""
 
 
 @dataclass
@@ -221,7 +223,7 @@ class RiseClient:
             if response.status_code != 429:
                 break
             retry_after = response.headers.get("Retry-After")
-            self.rate_limited.append(RateLimitSighting(url, retry_after))
+            self.rate_limited.append(RateLimitSighting(url, retry_after, dict(response.headers)))
             time.sleep(_retry_delay(retry_after))
         exchange = self._record(method, url, sent, content, response, seconds)
         self.exchanges.append(exchange)

@@ -241,6 +241,23 @@ class CheckContext:
         """Every pair a write of this run named (accepted or not), the other parts' included."""
         return {sent.write.pair for sent in self.sent if sent.write.pair} | self.other_writes
 
+    def wait_for(
+        self, read: Callable[[], tuple[Any, list[Exchange]]], done: Callable[[Any], bool]
+    ) -> tuple[Any, list[Exchange], float | None]:
+        """For a check that waits on its own: read until `done` holds or --report-timeout passes;
+        (last value, its exchanges, the lag, or None when it timed out)."""
+        seen: list[list[Exchange]] = [[]]
+
+        def value() -> Any:
+            found, exchanges = read()
+            seen[0] = exchanges
+            return found
+
+        waited = self.poll(value, done)
+        if waited.caught_up:
+            self.report_lags.append(waited.seconds)
+        return waited.value, seen[0], waited.seconds if waited.caught_up else None
+
     def poll(self, read: Callable[[], Any], done: Callable[[Any], bool]) -> Waited[Any]:
         """Read until `done` holds or --report-timeout passes (for checks that wait on their own)."""
         return Poller(self.report_timeout).wait(read, done)

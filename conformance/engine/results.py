@@ -44,6 +44,9 @@ class Outcome(StrEnum):
 class Part(StrEnum):
     """The parts of a run, in the order they run."""
 
+    ENROLLMENT = "enrollment"
+    REPORTS = "reports"
+    LISTS = "lists"
     SEMANTIC = "semantic"
     OBSERVED = "observed"
     PROTOCOL = "protocol"

@@ -25,7 +25,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from conformance.checks.behaviour import BEHAVIOUR_PARTS
 from conformance.checks.observed import OBSERVED_CHECKS
+from conformance.checks.outside import OutsideProfile
+from conformance.checks.protocol import protocol_checks
 from conformance.checks.rows import row_problems
 from conformance.checks.semantic import SEMANTIC_CHECKS
 from conformance.engine.baseline import compare
@@ -70,8 +73,10 @@ from conformance.schemathesis.phase import (
 )
 
 PART_CHECKS: dict[Part, tuple[Check, ...]] = {
+    **BEHAVIOUR_PARTS,
     Part.SEMANTIC: SEMANTIC_CHECKS,
     Part.OBSERVED: OBSERVED_CHECKS,
+    Part.PROTOCOL: protocol_checks(),
     Part.SCHEMA: SCHEMA_CHECKS,
 }
 """Every check of every part; `rise-conformance rules` and the catalogue test read it."""
@@ -114,9 +119,15 @@ def run(settings: RunSettings, emit: Listener, *, http: httpx.Client | None = No
     status = _Status(emit, budget, settings.effective_rate)
     done: dict[str, list[Result]] = {}
     try:
-        with RiseClient(
-            settings.base_url, settings.api_key, rate=settings.effective_rate, http=http, budget=budget
-        ) as client:
+        client = RiseClient(
+            settings.base_url,
+            settings.api_key,
+            rate=settings.effective_rate,
+            http=http,
+            transport=settings.transport,
+            budget=budget,
+        )
+        with client:
             preflight(client, settings.profile)
             ctx = CheckContext(
                 client,
@@ -158,11 +169,26 @@ def _run_parts(
     done: dict[str, list[Result]],
     report: RunReport,
 ) -> None:
-    selected = [c for part in settings.parts if part is not Part.SCHEMA for c in PART_CHECKS.get(part, ())]
-    batched = [c for c in selected if c.run is not None and inspect.isgeneratorfunction(c.run)]
-    later = [c for c in selected if c not in batched]
+    """The named parts: the plain checks of the parts before the first batched one (they need the pairs
+    as the target has them), the batch with its one wait, then the plain checks of the later parts."""
+    # Read before any write, so that the protocol part can show the run left these users alone.
+    watch = OutsideProfile.take(ctx) if Part.PROTOCOL in settings.parts else None
+    checks_of = {**PART_CHECKS, Part.PROTOCOL: protocol_checks(watch)}
+    parts = [part for part in settings.parts if part is not Part.SCHEMA and part in checks_of]
     for part in settings.parts:
         emit(PartStarted(part, len(PART_CHECKS.get(part, ()))))
+    first_batched = next(
+        (i for i, part in enumerate(parts) if any(map(_batched, checks_of[part]))), len(parts)
+    )
+    earlier = [c for part in parts[:first_batched] for c in checks_of[part] if not _batched(c)]
+    batched = [c for part in parts for c in checks_of[part] if _batched(c)]
+    later = [c for part in parts[first_batched:] for c in checks_of[part] if not _batched(c)]
+    for check in earlier:
+        status(f"{check.part.value}: {check.name}")
+        done.setdefault(check.name, []).append(judge(check, ctx))
+    if earlier and batched:
+        ctx.before = before_the_run(ctx.client, settings.profile)
+        ctx.pairs = PairPlanner(settings.profile, ctx.before, ctx.rng)
     wants_schema = Part.SCHEMA in settings.parts and not settings.dry_run
     schema: _SchemaRun | None = None
     pending, rounds = batched, 0
@@ -210,6 +236,11 @@ def _run_parts(
             after.wait()
         for result in schema.results():
             done.setdefault(result.name, []).append(result)
+
+
+def _batched(check: Check) -> bool:
+    """A check written as steps (`Send`, `Await`) joins the batch; a plain function runs on its own."""
+    return check.run is not None and inspect.isgeneratorfunction(check.run)
 
 
 def _in_order(settings: RunSettings, done: dict[str, list[Result]], interrupted: bool) -> list[Result]:

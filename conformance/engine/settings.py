@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
 from conformance.engine.client import is_loopback
 from conformance.engine.results import Part
 from conformance.profile import Profile
@@ -17,7 +19,15 @@ DEFAULT_MAX_EXAMPLES = 25
 DEFAULT_BUDGET = 1000
 """Requests a run sends to a target that is not loopback, unless --budget says otherwise: at the default
 2/s and Rise's 5-minute report lag, such a run ends within 15 minutes."""
-PARTS: tuple[Part, ...] = (Part.SEMANTIC, Part.OBSERVED, Part.SCHEMA)
+PARTS: tuple[Part, ...] = (
+    Part.ENROLLMENT,
+    Part.REPORTS,
+    Part.LISTS,
+    Part.SEMANTIC,
+    Part.OBSERVED,
+    Part.PROTOCOL,
+    Part.SCHEMA,
+)
 """The parts a run offers, in run order."""
 
 
@@ -41,6 +51,8 @@ class RunSettings:
     """The command line that replays this run (its seed filled in, no key)."""
     baseline: dict[str, Any] | None = None
     """An earlier run's report.json, to list what changed since."""
+    transport: httpx.BaseTransport | None = None
+    """Requests of the in-process parts go here instead of to `base_url` (the schema phase needs a server)."""
 
     @property
     def effective_rate(self) -> float | None:

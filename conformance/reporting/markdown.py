@@ -10,6 +10,9 @@ from conformance.engine.results import Outcome, Part, Result, RunReport
 from conformance.reporting.verdict import drift_lines, headline
 
 _TITLES = {
+    Part.ENROLLMENT: "Enrollment: PUT and its effect on the reports",
+    Part.REPORTS: "Reports: what an import shows, date forms, rows that agree",
+    Part.LISTS: "Lists: pages, limits, nextUrl, the email filter",
     Part.SEMANTIC: "Semantic checks (one documented rule each)",
     Part.OBSERVED: "Observed: what the Rise documentation leaves open (answers recorded; failed only where "
     "the contract promises)",

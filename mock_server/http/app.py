@@ -28,6 +28,7 @@ from mock_server.middleware.connection import ConnectionMiddleware  # noqa: E402
 from mock_server.middleware.control_access import ControlAccessMiddleware  # noqa: E402
 from mock_server.middleware.faults import FaultMiddleware  # noqa: E402
 from mock_server.middleware.journal import JournalMiddleware  # noqa: E402
+from mock_server.middleware.media_type import MediaTypeCaseMiddleware  # noqa: E402
 from mock_server.middleware.trailing_slash import NoSlashRedirectMiddleware  # noqa: E402
 from mock_server.middleware.version import VersionCheckMiddleware, VersionHeaderMiddleware  # noqa: E402
 from mock_server.model.contract import CONTRACT_PATH, CONTROL_CONTRACT_PATH  # noqa: E402
@@ -130,6 +131,7 @@ def create_app(
     if control_api:
         app.add_middleware(DashboardMiddleware, position=outermost, prefix=CONTROL_BASE_PATH)
     app.add_middleware(NoSlashRedirectMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, keep=_BROWSABLE)
+    app.add_middleware(MediaTypeCaseMiddleware, position=MiddlewarePosition.BEFORE_ROUTING)
     app.add_middleware(
         BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, control_prefix=CONTROL_BASE_PATH
     )

@@ -87,7 +87,7 @@ SCHEMA_DEFECTS: dict[str, tuple[Callable[[], object], str]] = {
 @pytest.mark.parametrize("defect", SEMANTIC_DEFECTS)
 def test_semantic_checks_catch_defect(run_cli, defect: str) -> None:
     build, check = SEMANTIC_DEFECTS[defect]
-    run = run_cli(build(), "--parts", "semantic", "--report-timeout", "0.5")
+    run = run_cli(build(), "--parts", "semantic", "--report-timeout", "0.5", in_process=True)
     assert run.code == 1, run.out
     assert check in run.failed, f"{defect}: expected {check} among failed checks, got {sorted(run.failed)}"
     assert check in run.out

@@ -505,6 +505,16 @@ def test_a_json_body_without_content_type_is_415_unsupported_media_type(client: 
     assert state(client) == before
 
 
+@pytest.mark.parametrize("content_type", ["Application/JSON", "APPLICATION/JSON; charset=UTF-8"])
+def test_a_json_media_type_in_any_letter_case_is_read_as_json(client: Any, content_type: str) -> None:
+    """Media types are case-insensitive (RFC 9110): the import is taken, never a 500."""
+    body = b'{"startedAt": "2023-05-01", "completedAt": "2023-05-03"}'
+    response = client.post(completions(), content=body, headers={**AUTH, "Content-Type": content_type})
+    assert response.status_code == 202, response.text
+    pairs = [(c["courseId"], c["userId"], c["completedAt"]) for c in state(client)["completions"]]
+    assert ("rise-quiz-101", "user-ada", "2023-05-03T00:00:00Z") in pairs
+
+
 # -- enrollment --------------------------------------------------------------------------------------------
 
 
