@@ -9,7 +9,7 @@ assumes a reset state: the planner picks pairs that fit the rule from the report
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable, Generator
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -37,7 +37,7 @@ from conformance.engine.context import (
     comparable,
     completions_path,
 )
-from conformance.engine.pairs import Pair
+from conformance.engine.pairs import Pair, PairsExhausted
 from conformance.engine.results import Check, CheckFailed, CourseKind, Part, Skip, check
 
 COMPARED_FIELDS = (
@@ -60,6 +60,37 @@ def _body(ctx: CheckContext, length: timedelta = timedelta(hours=1, minutes=30))
 
 def _import(course: str, user: str, body: Any, **extra: Any) -> Write:
     return Write("POST", completions_path(course, user), body, **extra)
+
+
+def _an_import(
+    ctx: CheckContext, name: str, fits: Callable[[Pair], bool], claim: Callable[[], Pair | None]
+) -> Generator[Send, list[Exchange], tuple[Pair, list[Exchange]] | None]:
+    """A pair with an accepted import of this round to judge: another check's, when one fits (this check
+    then only reads), else one of its own into the pair `claim` gives (None when it gives none)."""
+    # Under --dry-run every check lists writes of its own: there is no other check's import to read.
+    pair = None if ctx.dry_run else ctx.planner.observe(name, fits)
+    if pair is not None:
+        return pair, []
+    pair = claim()
+    if pair is None:
+        return None
+    sent = yield Send(_import(*pair, _body(ctx)))
+    expect_accepted(sent[0])
+    return pair, sent
+
+
+def _evidence(ctx: CheckContext, pair: Pair, sent: list[Exchange]) -> list[Exchange]:
+    """This check's writes, or when it read another check's import, that import's exchange."""
+    last = ctx.last_import(pair)
+    return sent or ([last.exchange] if last else [])
+
+
+def _imported_body(ctx: CheckContext, pair: Pair) -> dict[str, Any]:
+    """The body of the pair's last accepted import (this check's or the one it reads)."""
+    last = ctx.last_import(pair)
+    if last is None:
+        raise Skip(f"the import into {pair} this check reads was refused (another check reports it)")
+    return last.write.body
 
 
 def _user(ctx: CheckContext) -> str:
@@ -145,29 +176,34 @@ def _shown_by_other_write(ctx: CheckContext, row: Row, own: list[Write]) -> bool
 @check(Part.SEMANTIC, "import.enrolls", "import.enrollment-dated")
 def enrollment_created_when_none(ctx: CheckContext) -> Steps:
     """Importing for a user not enrolled in the course enrolls them (the reports show an enrollment date)."""
-    pair = ctx.planner.claim_unenrolled("enrollment_created_when_none")
-    if pair is None:
+    name = "enrollment_created_when_none"
+    planner = ctx.planner
+    found = yield from _an_import(
+        ctx, name, lambda p: not planner.was_enrolled(p), lambda: planner.claim_unenrolled(name)
+    )
+    if found is None:
         raise Skip(
             "no unenrolled user left: every profile user is enrolled in every published profile course; "
             "list users nobody has enrolled yet under spare_users in the profile to test this rule again",
             short="no unenrolled pair left",
         )
+    pair, sent = found
     course, user = pair
-    body = _body(ctx)
-    [sent] = yield Send(_import(course, user, body))
-    expect_accepted(sent)
-    seen = yield ctx.shows(course, user, body, course_report=True)
-    row = _expect_shown(ctx, seen, pair, body, [sent])
-    _expect_in_course_report(ctx, seen, pair, body, [sent])
+    seen = yield ctx.shows_last(pair, course_report=True)
+    body = _imported_body(ctx, pair)
+    first = ctx.first_import(pair)
+    sent = sent or ([first.exchange] if first else [])
+    row = _expect_shown(ctx, seen, pair, body, sent)
+    _expect_in_course_report(ctx, seen, pair, body, sent)
     enrolled = parse_instant(row.get("enrolledAt"))
     if enrolled is None:
         raise CheckFailed(
             "an enrollment date (enrolledAt) for the new enrollment",
             f"enrolledAt {row.get('enrolledAt')!r}",
-            [sent, *seen.snapshot.evidence(user)],
+            [*sent, *seen.snapshot.evidence(user)],
             rule="report.enrolled-at",
         )
-    answered = _date_header(sent)
+    answered = _date_header(sent[0]) if sent else None
     if (
         answered is not None
         and abs(enrolled - answered.astimezone(enrolled.tzinfo)) > ENROLLMENT_CLOCK_TOLERANCE
@@ -175,7 +211,7 @@ def enrollment_created_when_none(ctx: CheckContext) -> Steps:
         raise CheckFailed(
             f"enrolledAt at the import (its answer is dated {answered.isoformat()})",
             f"enrolledAt {row['enrolledAt']}",
-            [sent, *seen.snapshot.evidence(user)],
+            [*sent, *seen.snapshot.evidence(user)],
             rule="import.enrollment-dated",
         )
     spare = ctx.planner.spare_runs_left()
@@ -200,21 +236,25 @@ def _date_header(exchange: Exchange) -> Any:
 )
 def import_shows_in_reports(ctx: CheckContext) -> Steps:
     """An accepted import shows in the learner and the course report (polled up to --report-timeout)."""
-    pair = ctx.planner.claim("import_shows_in_reports", ctx.profile.no_quiz)
+    name = "import_shows_in_reports"
+    found = yield from _an_import(
+        ctx, name, lambda p: True, lambda: ctx.planner.claim(name, ctx.profile.no_quiz)
+    )
+    assert found is not None  # claim() gives a pair or raises
+    pair, sent = found
     course, user = pair
-    body = _body(ctx)
-    [sent] = yield Send(_import(course, user, body))
-    expect_accepted(sent)
-    sent_at = time.monotonic()
-    seen = yield ctx.shows(course, user, body, course_report=True)
-    lag = seen.at - sent_at
-    row = _expect_shown(ctx, seen, pair, body, [sent])
-    _expect_in_course_report(ctx, seen, pair, body, [sent])
+    seen = yield ctx.shows_last(pair, course_report=True)
+    body = _imported_body(ctx, pair)
+    written = ctx.last_import(pair)
+    sent = sent or ([written.exchange] if written else [])
+    lag = seen.at - written.at if written else 0.0
+    row = _expect_shown(ctx, seen, pair, body, sent)
+    _expect_in_course_report(ctx, seen, pair, body, sent)
     if row.get("status") != COMPLETE:
         raise CheckFailed(
             f"status {COMPLETE!r} for the imported pair",
             f"status {row.get('status')!r}",
-            [sent],
+            sent,
             rule="import.row-complete",
         )
     ctx.report_lags.append(lag)
@@ -224,7 +264,7 @@ def import_shows_in_reports(ctx: CheckContext) -> Steps:
 @check(Part.SEMANTIC, "import.one-record-per-pair")
 def upsert_keeps_one_record(ctx: CheckContext) -> Steps:
     """A second import of a pair replaces the dates of the first and never adds a second record."""
-    pair = ctx.planner.claim("upsert_keeps_one_record", ctx.profile.quiz)
+    pair = ctx.planner.claim("upsert_keeps_one_record")
     course, user = pair
     first, second = _body(ctx), _body(ctx, timedelta(hours=2))
     sent = yield Send(_import(course, user, first), _import(course, user, second))
@@ -275,19 +315,21 @@ def duration_is_completed_minus_started(ctx: CheckContext) -> Steps:
 @check(Part.SEMANTIC, "import.quiz-score", "report.quiz-passed")
 def quiz_course_scores_100(ctx: CheckContext) -> Steps:
     """An import into a Rise course that requires a quiz scores 100 and passes the quiz."""
-    pair = ctx.planner.claim("quiz_course_scores_100", ctx.profile.quiz)
+    name, quiz = "quiz_course_scores_100", ctx.profile.quiz
+    found = yield from _an_import(ctx, name, lambda p: p[0] == quiz, lambda: ctx.planner.claim(name, quiz))
+    assert found is not None
+    pair, sent = found
     course, user = pair
-    body = _body(ctx)
-    [sent] = yield Send(_import(course, user, body))
-    expect_accepted(sent)
-    seen = yield ctx.shows(course, user, body)
-    row = _expect_shown(ctx, seen, pair, body, [sent])
+    seen = yield ctx.shows_last(pair)
+    body = _imported_body(ctx, pair)
+    sent = _evidence(ctx, pair, sent)
+    row = _expect_shown(ctx, seen, pair, body, sent)
     problems = quiz_problems(row, CourseKind.QUIZ)
     if problems:
         raise CheckFailed(
             "quizScorePercent 100 and isQuizPassed true",
             _quiz_of(row),
-            [sent, *seen.snapshot.evidence(user)],
+            [*sent, *seen.snapshot.evidence(user)],
             rule=problems[0].rule,
         )
     return f"({course}, {user}): {_quiz_of(row)}"
@@ -298,52 +340,68 @@ def no_quiz_score_without_rise_quiz(ctx: CheckContext) -> Steps:
     """Imports into third-party and quiz-less courses carry no quiz score."""
     name = "no_quiz_score_without_rise_quiz"
     kinds = {CourseKind.THIRD_PARTY: ctx.profile.third_party, CourseKind.NO_QUIZ: ctx.profile.no_quiz}
-    pairs = {kind: ctx.planner.claim(name, course) for kind, course in kinds.items()}
-    bodies = {kind: _body(ctx) for kind in pairs}
-    sent = yield Send(*(_import(*pairs[kind], bodies[kind]) for kind in pairs))
-    for exchange in sent:
-        expect_accepted(exchange)
-    waits = [ctx.shows(*pairs[kind], bodies[kind]) for kind in pairs]
+    pairs: dict[CourseKind, Pair] = {}
+    sent: dict[CourseKind, list[Exchange]] = {}
+    for kind, course in kinds.items():
+        found = yield from _an_import(
+            ctx,
+            name,
+            lambda p, course=course: p[0] == course,
+            lambda course=course: ctx.planner.claim(name, course),
+        )
+        assert found is not None
+        pairs[kind], sent[kind] = found
+    waits = [ctx.shows_last(pair) for pair in pairs.values()]
     seen = yield Await(
         lambda snapshot: all(w.ready(snapshot) for w in waits), frozenset(u for _, u in pairs.values())
     )
-    found = []
-    for (kind, pair), exchange in zip(pairs.items(), sent, strict=True):
-        row = _expect_shown(ctx, seen, pair, bodies[kind], [exchange])
+    problems = []
+    for kind, pair in pairs.items():
+        sent[kind] = _evidence(ctx, pair, sent[kind])
+        row = _expect_shown(ctx, seen, pair, _imported_body(ctx, pair), sent[kind])
         for problem in quiz_problems(row, kind):
-            found.append(
+            problems.append(
                 CheckFailed(
                     f"no quiz score for {pair[0]} (quizScorePercent and isQuizPassed null)",
                     _quiz_of(row),
-                    [exchange, *seen.snapshot.evidence(pair[1])],
+                    [*sent[kind], *seen.snapshot.evidence(pair[1])],
                     rule=problem.rule,
                 )
             )
-    raise_worst(found)
+    raise_worst(problems)
     return f"{' and '.join(f'({c}, {u})' for c, u in pairs.values())}: quizScorePercent and isQuizPassed null"
 
 
 @check(Part.SEMANTIC, "import.keeps-enrollment")
 def enrollment_keeps_enrolled_at(ctx: CheckContext) -> Steps:
     """Importing for a user already enrolled keeps the enrollment and its date."""
-    pair = ctx.planner.claim_enrolled("enrollment_keeps_enrolled_at")
-    if pair is None:
+    name, planner = "enrollment_keeps_enrolled_at", ctx.planner
+    dated = lambda p: planner.enrolled_at(p) is not None  # noqa: E731
+    try:
+        found = yield from _an_import(ctx, name, lambda p: False, lambda: planner.claim_enrolled(name))
+    except PairsExhausted:
+        # Every enrollment made before the run is held: read the import another check sends into one.
+        observed = None if ctx.dry_run else planner.observe(name, dated)
+        if observed is None:
+            raise
+        found = (observed, [])
+    if found is None:
         raise Skip(
             "no enrolled pair: no profile user is enrolled in a published profile course",
             short="no enrolled pair",
         )
+    pair, sent = found
     course, user = pair
-    enrolled_at = ctx.planner.enrolled_at(pair)
-    body = _body(ctx)
-    [sent] = yield Send(_import(course, user, body))
-    expect_accepted(sent)
-    seen = yield ctx.shows(course, user, body)
-    row = _expect_shown(ctx, seen, pair, body, [sent])
+    enrolled_at = planner.enrolled_at(pair)
+    seen = yield ctx.shows_last(pair)
+    body = _imported_body(ctx, pair)
+    sent = _evidence(ctx, pair, sent)
+    row = _expect_shown(ctx, seen, pair, body, sent)
     if not same_instant(row.get("enrolledAt"), str(enrolled_at)):
         raise CheckFailed(
             f"enrolledAt to stay {enrolled_at}",
             f"enrolledAt {row.get('enrolledAt')!r}",
-            [sent, *seen.snapshot.evidence(user)],
+            [*sent, *seen.snapshot.evidence(user)],
         )
     return f"({course}, {user}) enrolled at {enrolled_at}; after the import still {row.get('enrolledAt')}"
 
@@ -458,15 +516,16 @@ def invalid_body_is_rejected(ctx: CheckContext) -> Steps:
 @check(Part.SEMANTIC, "import.stays-in-pair")
 def writes_stay_in_their_pair(ctx: CheckContext) -> Steps:
     """An import changes its own pair's row and no other profile user's report row."""
-    pair = ctx.planner.claim("writes_stay_in_their_pair")
+    name = "writes_stay_in_their_pair"
+    found = yield from _an_import(ctx, name, lambda p: True, lambda: ctx.planner.claim(name))
+    assert found is not None
+    pair, sent = found
     course, user = pair
-    body = _body(ctx)
-    [sent] = yield Send(_import(course, user, body))
-    expect_accepted(sent)
     users = frozenset(ctx.profile.all_users)
-    own = ctx.shows(course, user, body)
+    own = ctx.shows_last(pair)
     seen = yield Await(own.ready, users, sentinel=True)
-    _expect_shown(ctx, seen, pair, body, [sent])
+    sent = _evidence(ctx, pair, sent)
+    _expect_shown(ctx, seen, pair, _imported_body(ctx, pair), sent)
     named = ctx.written_pairs()
     changed = sorted(f"{c}/{u}" for c, u in _changed_pairs(ctx.before, seen.snapshot) if (c, u) not in named)
     leaked = sorted(f"{c}/{u}" for c, u in _leaked_into(ctx, seen.snapshot))
@@ -479,7 +538,7 @@ def writes_stay_in_their_pair(ctx: CheckContext) -> Steps:
         raise CheckFailed(
             f"only the pairs this run wrote to (({course}, {user}) among them) to change, each by its writes",
             "; ".join(observed),
-            [sent, *seen.snapshot.evidence(*sorted(users))][-4:],
+            [*sent, *seen.snapshot.evidence(*sorted(users))][-4:],
         )
     others = len((_pairs(ctx.before) | _pairs(seen.snapshot)) - named)
     return f"({course}, {user}) imported; the other {others} rows no write of the run named are unchanged"

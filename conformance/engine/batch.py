@@ -180,6 +180,7 @@ class Batch:
             if any(shows_import(row, marker.body) for row in rows):
                 self.marker_lag = time.monotonic() - marker.sent_at
                 self.ctx.report_lags.append(self.marker_lag)
+                self.ctx.caught_up_at = max(self.ctx.caught_up_at, marker.sent_at)
                 return
             if elapsed >= timeout:
                 return

@@ -172,6 +172,8 @@ class RiseClient:
     budget: Budget = field(default_factory=Budget)
     exchanges: list[Exchange] = field(default_factory=list)
     rate_limited: list[RateLimitSighting] = field(default_factory=list)
+    last_write_at: float = 0.0
+    """When the last request that may write went out (time.monotonic); 0 before any."""
     _http: httpx.Client = field(init=False, repr=False)
     _pacer: Pacer = field(init=False, repr=False)
     _owns_http: bool = field(init=False, repr=False)
@@ -234,6 +236,8 @@ class RiseClient:
     ) -> tuple[httpx.Response, float]:
         self.budget.take()
         self._pacer.wait()
+        if method.upper() not in ("GET", "HEAD"):
+            self.last_write_at = time.monotonic()
         started = time.monotonic()
         try:
             response = self._http.request(method, url, headers=headers, content=content)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,21 @@ WRONG_KEY = "rise-conformance-wrong-key"
 
 def completions_path(course_id: str, user_id: str) -> str:
     return f"/courses/{segment(course_id)}/users/{segment(user_id)}/completions"
+
+
+def enrollment_or_import_pair(url: str) -> Pair | None:
+    """The (course, user) an enrollment or import URL names, else None."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url).path.split("/")
+    if (
+        len(parts) in (5, 6)
+        and parts[1] == "courses"
+        and parts[3] == "users"
+        and parts[5:] in ([], ["completions"])
+    ):
+        return unquote(parts[2]), unquote(parts[4])
+    return None
 
 
 def pair_of(path: str) -> Pair | None:
@@ -179,12 +193,25 @@ class CheckContext:
     """Every write the batched checks sent, in order."""
     other_writes: set[Pair] = field(default_factory=set)
     """Pairs written by another part of the run (the Schemathesis phase) while the checks waited."""
+    kept_clear: dict[Pair, str] = field(default_factory=dict)
+    """Pairs another part judges unchanged (with that part's name): each round's planner keeps them
+    clear of accepted writes."""
+    caught_up_at: float = 0.0
+    """When the latest import known to have shown in the reports was sent (time.monotonic): every write
+    sent before it has had its time to show, if the tenant applies writes in order."""
     _reader: ReportReader = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._reader = ReportReader(self.client)
         if self.pairs is None:
-            self.pairs = PairPlanner(self.profile, self.before, self.rng)
+            self.new_round()
+
+    def new_round(self) -> PairPlanner:
+        """A planner for the next batch of checks, over the reports as `before` has them."""
+        self.pairs = PairPlanner(self.profile, self.before, self.rng)
+        for pair, holder in self.kept_clear.items():
+            self.pairs.keep_clear([pair], holder)
+        return self.pairs
 
     @property
     def planner(self) -> PairPlanner:
@@ -224,7 +251,6 @@ class CheckContext:
             raise DryRun(writes)
         sent = []
         for write in writes:
-            started = time.monotonic()
             exchange = self.client.request(
                 write.method,
                 write.path,
@@ -233,13 +259,57 @@ class CheckContext:
                 token=write.token,
                 headers={"Content-Type": "application/json"} if write.raw_body is not None else None,
             )
-            self.sent.append(SentWrite(check, write, exchange, started))
+            # When it went out (after pacing): the time its lag counts from.
+            self.sent.append(SentWrite(check, write, exchange, self.client.last_write_at))
             sent.append(exchange)
         return sent
 
+    def last_import(self, pair: Pair) -> SentWrite | None:
+        """The last accepted import this run sent to `pair` (what its row must show once caught up)."""
+        found = [
+            sent
+            for sent in self.sent
+            if sent.accepted and sent.write.method == "POST" and sent.write.pair == pair
+        ]
+        return found[-1] if found else None
+
+    def first_import(self, pair: Pair) -> SentWrite | None:
+        """The first accepted import this run sent to `pair` (the one that enrolled it, if any did)."""
+        found = [
+            sent
+            for sent in self.sent
+            if sent.accepted and sent.write.method == "POST" and sent.write.pair == pair
+        ]
+        return found[0] if found else None
+
+    def shows_last(self, pair: Pair, *, course_report: bool = False, sentinel: bool = False) -> Await:
+        """Wait until the pair's rows show its last accepted import, whichever check sent it (read when
+        the reports are polled, after every write has gone out)."""
+        course, user = pair
+
+        def ready(snapshot: Snapshot) -> bool:
+            last = self.last_import(pair)
+            if last is None:
+                return True
+            shown = any(shows_import(row, last.write.body) for row in snapshot.pair(course, user))
+            if course_report:
+                shown = shown and any(
+                    shows_import(row, last.write.body) for row in snapshot.in_course(course, user)
+                )
+            return shown
+
+        courses = frozenset({course}) if course_report else frozenset()
+        return Await(ready, frozenset({user}), courses, sentinel=sentinel)
+
     def written_pairs(self) -> set[Pair]:
-        """Every pair a write of this run named (accepted or not), the other parts' included."""
-        return {sent.write.pair for sent in self.sent if sent.write.pair} | self.other_writes
+        """Every pair a write of this run named (accepted or not), the other parts' included: the
+        batched writes, every import or enrollment the client sent, and the Schemathesis ledger."""
+        named = {sent.write.pair for sent in self.sent if sent.write.pair} | self.other_writes
+        for exchange in self.client.exchanges:
+            pair = enrollment_or_import_pair(exchange.url) if exchange.method in ("POST", "PUT") else None
+            if pair is not None:
+                named.add(pair)
+        return named
 
     def wait_for(
         self, read: Callable[[], tuple[Any, list[Exchange]]], done: Callable[[Any], bool]

@@ -12,7 +12,7 @@ testable.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from conformance.profile import Profile
@@ -37,6 +37,12 @@ class PairPlanner:
         """Pairs that get accepted imports, with the checks that send them."""
         self.untouched: dict[Pair, list[str]] = {}
         """Pairs that get only writes the contract rejects, with the checks that judge them unchanged."""
+        self.importing: set[Pair] = set()
+        """Accepted pairs whose writes include an import (the others are only enrolled, by PUT)."""
+        self.enrolling: set[Pair] = set()
+        """Pairs a check of this round enrolls (PUT) with success expected."""
+        self.observers: dict[Pair, list[str]] = {}
+        """Pairs read by checks that judge another check's import, with those checks."""
 
     # -- what the profile offers ------------------------------------------------------------------------
 
@@ -61,27 +67,44 @@ class PairPlanner:
     def held(self, pair: Pair) -> bool:
         return pair in self.accepted or pair in self.untouched
 
-    def claim(self, check: str, course: str | None = None) -> Pair:
-        """A pair no other check of this round holds, for accepted imports: of `course`, or of the course
-        with the most free pairs. An enrolled pair first, so that unenrolled ones stay for the checks that
-        need them. Raises `PairsExhausted` when none is free (the check then runs in the next round)."""
+    def claim(self, check: str, course: str | None = None, *, imports: bool = True) -> Pair:
+        """A pair no other check of this round holds, for accepted writes (imports unless `imports` is
+        False: enrollments only): of `course`, or of the course with the most free pairs, an enrollment
+        made before the run last (see `_plainness`). Raises `PairsExhausted` when none is free (the check
+        then runs in the next round)."""
         free = [p for p in self.regular(course or self._roomiest()) if not self.held(p)]
         if not free:
             raise PairsExhausted(check)
-        pair = self._pick(sorted(free, key=lambda p: not self.was_enrolled(p)), prefer_first=True)
+        pair = self._pick(sorted(free, key=self._plainness), prefer_first=True)
+        return self._hold(check, pair, imports)
+
+    def _plainness(self, pair: Pair) -> tuple[bool, bool]:
+        """Sort key: pairs enrolled without a date first, then unenrolled ones, then dated enrollments
+        (kept for the checks that need an enrollment made before the run)."""
+        return self.enrolled_at(pair) is not None, not self.was_enrolled(pair)
+
+    def observe(self, check: str, fits: Callable[[Pair], bool]) -> Pair | None:
+        """A pair another check of this round imports into that `fits`: a check that only needs to see
+        an accepted import judged can read that one instead of holding a pair of its own."""
+        found = next((p for p in self.accepted if p in self.importing and fits(p)), None)
+        if found is not None:
+            self.observers.setdefault(found, []).append(check)
+        return found
+
+    def _hold(self, check: str, pair: Pair, imports: bool) -> Pair:
         self.accepted.setdefault(pair, []).append(check)
+        if imports:
+            self.importing.add(pair)
         return pair
 
-    def claim_unenrolled(self, check: str) -> Pair | None:
+    def claim_unenrolled(self, check: str, *, imports: bool = True) -> Pair | None:
         """A pair nobody was enrolled in before the run (a spare user's only when no regular one is left);
         None when there is none at all."""
         for pool in (self.regular(), self.spare()):
             unenrolled = [p for p in pool if not self.was_enrolled(p)]
             free = [p for p in unenrolled if not self.held(p)]
             if free:
-                pair = self._pick(free)
-                self.accepted.setdefault(pair, []).append(check)
-                return pair
+                return self._hold(check, self._pick(free), imports)
             if unenrolled:
                 raise PairsExhausted(check)
         return None
@@ -94,9 +117,12 @@ class PairPlanner:
         free = [p for p in dated if not self.held(p)]
         if not free:
             raise PairsExhausted(check)
-        pair = self._pick(free)
-        self.accepted.setdefault(pair, []).append(check)
-        return pair
+        return self._hold(check, self._pick(free), True)
+
+    def keep_clear(self, pairs: Iterable[Pair], holder: str) -> None:
+        """Pairs another part judges unchanged: no accepted write of this round goes there."""
+        for pair in pairs:
+            self.untouched.setdefault(pair, []).append(holder)
 
     def claim_untouched(self, check: str) -> Pair:
         """A pair this round sends no accepted import to, shared by the checks whose writes must all be
@@ -128,6 +154,6 @@ class PairPlanner:
     def _pick(self, pairs: Iterable[Pair], *, prefer_first: bool = False) -> Pair:
         choices = list(pairs)
         if prefer_first:
-            best = self.was_enrolled(choices[0])
-            choices = [p for p in choices if self.was_enrolled(p) == best]
+            best = self._plainness(choices[0])
+            choices = [p for p in choices if self._plainness(p) == best]
         return self.rng.choice(choices)

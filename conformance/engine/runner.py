@@ -28,9 +28,11 @@ import httpx
 from conformance.checks.behaviour import BEHAVIOUR_PARTS
 from conformance.checks.observed import OBSERVED_CHECKS
 from conformance.checks.outside import OutsideProfile
-from conformance.checks.protocol import protocol_checks
+from conformance.checks.protocol import ProtocolPromises, protocol_checks
+from conformance.checks.refusals import ProtocolRun
 from conformance.checks.rows import row_problems
 from conformance.checks.semantic import SEMANTIC_CHECKS
+from conformance.checks.sweeps import Sweeps
 from conformance.engine.baseline import compare
 from conformance.engine.batch import Batch, Marker
 from conformance.engine.catalogue import broken_rule, finding_outcome
@@ -46,7 +48,7 @@ from conformance.engine.events import (
     RunStarted,
     Status,
 )
-from conformance.engine.pairs import Pair, PairPlanner
+from conformance.engine.pairs import Pair
 from conformance.engine.reports import segment
 from conformance.engine.results import (
     Answer,
@@ -173,22 +175,30 @@ def _run_parts(
     as the target has them), the batch with its one wait, then the plain checks of the later parts."""
     # Read before any write, so that the protocol part can show the run left these users alone.
     watch = OutsideProfile.take(ctx) if Part.PROTOCOL in settings.parts else None
-    checks_of = {**PART_CHECKS, Part.PROTOCOL: protocol_checks(watch)}
+    protocol = ProtocolRun(watch)
+    sweeps = {function.__name__ for function in Sweeps(protocol).functions()}
+    checks_of = {**PART_CHECKS, Part.PROTOCOL: ProtocolPromises(protocol).checks()}
     parts = [part for part in settings.parts if part is not Part.SCHEMA and part in checks_of]
     for part in settings.parts:
         emit(PartStarted(part, len(PART_CHECKS.get(part, ()))))
-    first_batched = next(
-        (i for i, part in enumerate(parts) if any(map(_batched, checks_of[part]))), len(parts)
-    )
-    earlier = [c for part in parts[:first_batched] for c in checks_of[part] if not _batched(c)]
-    batched = [c for part in parts for c in checks_of[part] if _batched(c)]
-    later = [c for part in parts[first_batched:] for c in checks_of[part] if not _batched(c)]
-    for check in earlier:
+    selected = [check for part in parts for check in checks_of[part]]
+    # Writes that wait for nothing go first (the protocol probes before any accepted write, so that
+    # they need no barrier); checks that read what the run did go after the one report wait.
+    first = [c for c in selected if not _batched(c) and c.part in _WRITE_FIRST and c.name not in sweeps]
+    first.sort(key=lambda c: c.part is not Part.PROTOCOL)
+    batched = [c for c in selected if _batched(c)]
+    later = [c for c in selected if not _batched(c) and c not in first and c.name not in sweeps]
+    later += [c for c in selected if c.name in sweeps]
+    for check in first:
         status(f"{check.part.value}: {check.name}")
         done.setdefault(check.name, []).append(judge(check, ctx))
-    if earlier and batched:
+    if protocol.pair is not None:
+        ctx.kept_clear[protocol.pair] = Part.PROTOCOL.value
+    for pair, _ in protocol.unlisted:
+        ctx.kept_clear[pair] = Part.PROTOCOL.value
+    if first and batched:
         ctx.before = before_the_run(ctx.client, settings.profile)
-        ctx.pairs = PairPlanner(settings.profile, ctx.before, ctx.rng)
+        ctx.new_round()
     wants_schema = Part.SCHEMA in settings.parts and not settings.dry_run
     schema: _SchemaRun | None = None
     pending, rounds = batched, 0
@@ -196,7 +206,7 @@ def _run_parts(
         rounds += 1
         if rounds > 1:
             ctx.before = before_the_run(ctx.client, settings.profile)
-            ctx.pairs = PairPlanner(settings.profile, ctx.before, ctx.rng)
+            ctx.new_round()
         batch = Batch(ctx, status)
         try:
             status("planning: reading the reports before any write")
@@ -236,6 +246,10 @@ def _run_parts(
             after.wait()
         for result in schema.results():
             done.setdefault(result.name, []).append(result)
+
+
+_WRITE_FIRST = (Part.PROTOCOL, Part.ENROLLMENT)
+"""Parts whose checks that are not batched write without waiting: they run before the batch."""
 
 
 def _batched(check: Check) -> bool:
