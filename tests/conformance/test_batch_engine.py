@@ -77,9 +77,7 @@ def test_a_lagging_report_is_waited_for_once_and_the_lag_reported() -> None:
 
 def test_a_profile_too_small_for_one_round_runs_the_checks_in_rounds() -> None:
     courses = {"quiz": "rise-quiz-101", "no_quiz": "rise-intro-102", "third_party": "scorm-forklift-201"}
-    profile = parse_profile(
-        {"courses": {**courses, "unpublished": "draft-301"}, "users": ["user-alan"]}
-    )
+    profile = parse_profile({"courses": {**courses, "unpublished": "draft-301"}, "users": ["user-alan"]})
     app, _ = _mock()
     events: list[Event] = []
     with TestClient(app, base_url=URL) as client:  # type: ignore[arg-type]
