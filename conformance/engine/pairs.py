@@ -39,6 +39,8 @@ class PairPlanner:
         """Pairs that get only writes the contract rejects, with the checks that judge them unchanged."""
         self.importing: set[Pair] = set()
         """Accepted pairs whose writes include an import (the others are only enrolled, by PUT)."""
+        self.kept_clear: set[Pair] = set()
+        """Pairs another part of the run holds for the whole run (they never free up in a later round)."""
         self.enrolling: set[Pair] = set()
         """Pairs a check of this round enrolls (PUT) with success expected."""
         self.observers: dict[Pair, list[str]] = {}
@@ -101,7 +103,7 @@ class PairPlanner:
         """A pair nobody was enrolled in before the run (a spare user's only when no regular one is left);
         None when there is none at all."""
         for pool in (self.regular(), self.spare()):
-            unenrolled = [p for p in pool if not self.was_enrolled(p)]
+            unenrolled = [p for p in pool if not self.was_enrolled(p) and p not in self.kept_clear]
             free = [p for p in unenrolled if not self.held(p)]
             if free:
                 return self._hold(check, self._pick(free), imports)
@@ -123,6 +125,7 @@ class PairPlanner:
         """Pairs another part judges unchanged: no accepted write of this round goes there."""
         for pair in pairs:
             self.untouched.setdefault(pair, []).append(holder)
+            self.kept_clear.add(pair)
 
     def claim_untouched(self, check: str) -> Pair:
         """A pair this round sends no accepted import to, shared by the checks whose writes must all be
