@@ -24,9 +24,13 @@ from conformance.engine.client import mask, parse_rate
 from conformance.engine.results import Part
 from conformance.engine.runner import all_checks, run
 from conformance.engine.settings import (
+    CLOCK_TOLERANCE,
     DEFAULT_BUDGET,
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_REPORT_TIMEOUT,
+    DIFFERENTIAL_EXTRA_EXAMPLES,
+    DIFFERENTIAL_PACED,
+    DIFFERENTIAL_STEPS,
     PARTS,
     RunSettings,
 )
@@ -102,6 +106,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="list differences on the contract's decisions (x-assumption) as drift without failing the run",
     )
     run_cmd.add_argument(
+        "--differential-examples",
+        type=_positive_int,
+        help=f"sequences of the differential part (default --max-examples + {DIFFERENTIAL_EXTRA_EXAMPLES} "
+        f"unpaced, {DIFFERENTIAL_PACED} when paced: off loopback or with --rate-limit)",
+    )
+    run_cmd.add_argument(
+        "--differential-steps",
+        type=_positive_int,
+        default=DIFFERENTIAL_STEPS,
+        help=f"operations per differential sequence (default {DIFFERENTIAL_STEPS})",
+    )
+    run_cmd.add_argument(
+        "--clock-tolerance",
+        type=_positive_float,
+        help="seconds the target's clock may differ from this machine's when judging a date set at the "
+        f"request (default {CLOCK_TOLERANCE[True]:g} on loopback, {CLOCK_TOLERANCE[False]:g} off it)",
+    )
+    run_cmd.add_argument(
         "--parts",
         type=_parts,
         default=PARTS,
@@ -164,6 +186,8 @@ def main(
                 report_timeout=args.report_timeout, rate=args.rate_limit, seed=seed,
                 dry_run=args.dry_run, parts=args.parts, allow_drift=args.allow_drift, budget=args.budget,
                 command=replay_command(args, seed), baseline=baseline, transport=transport,
+                differential_examples=args.differential_examples,
+                differential_steps=args.differential_steps, clock_tolerance=args.clock_tolerance,
             )  # fmt: skip
             live = sys.stdout.isatty()
             report = run(settings, ConsoleView(_write, live=live, secret=api_key), http=http)
@@ -195,6 +219,12 @@ def replay_command(args: argparse.Namespace, seed: int) -> str:
         words += ["--rate-limit", f"{args.rate_limit:g}/s"]
     if args.budget is not None:
         words += ["--budget", str(args.budget)]
+    if args.differential_examples is not None:
+        words += ["--differential-examples", str(args.differential_examples)]
+    if args.differential_steps != DIFFERENTIAL_STEPS:
+        words += ["--differential-steps", str(args.differential_steps)]
+    if args.clock_tolerance is not None:
+        words += ["--clock-tolerance", f"{args.clock_tolerance:g}"]
     words += ["--allow-drift"] * args.allow_drift + ["--dry-run"] * args.dry_run
     return shlex.join(words)
 

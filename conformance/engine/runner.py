@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from conformance.checks.behaviour import BEHAVIOUR_PARTS
+from conformance.checks.differential import DifferentialSettings, run_differential
+from conformance.checks.differential.verdict import DIFFERENTIAL_CHECK, as_results, planned
 from conformance.checks.observed import OBSERVED_CHECKS
 from conformance.checks.outside import OutsideProfile
 from conformance.checks.protocol import ProtocolPromises, protocol_checks
@@ -79,6 +81,7 @@ PART_CHECKS: dict[Part, tuple[Check, ...]] = {
     Part.SEMANTIC: SEMANTIC_CHECKS,
     Part.OBSERVED: OBSERVED_CHECKS,
     Part.PROTOCOL: protocol_checks(),
+    Part.DIFFERENTIAL: (DIFFERENTIAL_CHECK,),
     Part.SCHEMA: SCHEMA_CHECKS,
 }
 """Every check of every part; `rise-conformance rules` and the catalogue test read it."""
@@ -97,9 +100,36 @@ class RunContext:
 
 
 PartRunner = Callable[[RunContext], Sequence[Result]]
-SEPARATE_PARTS: dict[Part, PartRunner] = {}
-"""Parts that run on their own after the batched ones, with their own writes and waits; a part
-registers itself here (with its checks in PART_CHECKS, for the catalogue)."""
+LAG_SEEN_SECONDS = 1.0
+"""A report that took longer than this to show a write of the earlier parts: the target lags."""
+
+
+def differential_part(run: RunContext) -> list[Result]:
+    """The differential phase, after every other write has shown: its model starts from what the target
+    shows then, and under lag it waits once, at its end."""
+    settings = run.settings
+    if settings.dry_run:
+        return [planned(settings.profile)]
+    unpaced = settings.effective_rate is None
+    chosen = DifferentialSettings(
+        examples=settings.effective_differential_examples,
+        steps=settings.differential_steps,
+        seed=run.seed,
+        report_timeout=settings.report_timeout,
+        clock_tolerance=settings.effective_clock_tolerance,
+        shrink_examples=60 if unpaced else 8,
+        shrink_replays=30 if unpaced else 8,
+        lags=any(lag > LAG_SEEN_SECONDS for lag in run.checks.report_lags),
+    )
+    return as_results(run_differential(run.client, settings.profile, chosen), run.seed)
+
+
+SEPARATE_PARTS: dict[Part, PartRunner] = {Part.DIFFERENTIAL: differential_part}
+"""Parts that run on their own after the batched ones, with their own writes and waits (their checks
+are in PART_CHECKS too, for the catalogue)."""
+DIFFERENTIAL_REQUESTS_PER_STEP = 3
+"""About what a differential step sends (the operation and the pages of a report it follows): the share
+of the budget the Schemathesis phase leaves it."""
 IMPORT_ROW_CHECK = "import_row_matches_report"
 
 
@@ -144,8 +174,8 @@ def run(settings: RunSettings, emit: Listener, *, http: httpx.Client | None = No
                 if part in settings.parts:
                     emit(PartStarted(part, len(PART_CHECKS.get(part, ()))))
                     status(f"{part.value} phase")
-                    for result in part_runner(RunContext(settings, client, ctx, seed, emit)):
-                        done.setdefault(result.name, []).append(result)
+                    results = part_runner(RunContext(settings, client, ctx, seed, emit))
+                    done.setdefault(PART_CHECKS[part][0].name, []).extend(results)
     except KeyboardInterrupt:
         report.notes.append("Interrupted (Ctrl-C): the checks not judged by then are listed as skipped.")
         report.interrupted = True
@@ -178,9 +208,10 @@ def _run_parts(
     protocol = ProtocolRun(watch)
     sweeps = {function.__name__ for function in Sweeps(protocol).functions()}
     checks_of = {**PART_CHECKS, Part.PROTOCOL: ProtocolPromises(protocol).checks()}
-    parts = [part for part in settings.parts if part is not Part.SCHEMA and part in checks_of]
-    for part in settings.parts:
-        emit(PartStarted(part, len(PART_CHECKS.get(part, ()))))
+    started = [part for part in settings.parts if part not in SEPARATE_PARTS]
+    for part in started:
+        emit(PartStarted(part, len(checks_of[part])))
+    parts = [part for part in started if part is not Part.SCHEMA]
     selected = [check for part in parts for check in checks_of[part]]
     # Writes that wait for nothing go first (the protocol probes before any accepted write, so that
     # they need no barrier); checks that read what the run did go after the one report wait.
@@ -395,6 +426,9 @@ class _SchemaRun:
     def run(self, pairs: tuple[Pair, ...], batch: Batch) -> None:
         budget = self.ctx.client.budget
         reserve = int(8 + self.settings.report_timeout / 5) + 3 * len(self.ctx.profile.all_users) + 3
+        if Part.DIFFERENTIAL in self.settings.parts:
+            differential = self.settings.effective_differential_examples * self.settings.differential_steps
+            reserve += DIFFERENTIAL_REQUESTS_PER_STEP * differential
         allowed = None if budget.remaining is None else budget.remaining - reserve
         if allowed is not None and allowed < 1:
             raise BudgetSpent(

@@ -26,9 +26,17 @@ PARTS: tuple[Part, ...] = (
     Part.SEMANTIC,
     Part.OBSERVED,
     Part.PROTOCOL,
+    Part.DIFFERENTIAL,
     Part.SCHEMA,
 )
 """The parts a run offers, in run order."""
+DIFFERENTIAL_EXTRA_EXAMPLES = 5
+DIFFERENTIAL_PACED = 5
+"""Differential sequences: unpaced (loopback) --max-examples plus 5 (30 by default, about 10 s for the
+mock), so that a quick run stays quick; paced (off loopback, or --rate-limit) 5, about 2 minutes at 2/s."""
+DIFFERENTIAL_STEPS = 20
+CLOCK_TOLERANCE = {True: 2.0, False: 120.0}
+"""Seconds a date the target sets at a request may lie outside it, on loopback and off it."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,11 @@ class RunSettings:
     """The command line that replays this run (its seed filled in, no key)."""
     baseline: dict[str, Any] | None = None
     """An earlier run's report.json, to list what changed since."""
+    differential_examples: int | None = None
+    """Sequences of the differential part; None picks the default for the target."""
+    differential_steps: int = DIFFERENTIAL_STEPS
+    clock_tolerance: float | None = None
+    """Seconds a date set "at the request" may differ from this machine's clock; None: by target."""
     transport: httpx.BaseTransport | None = None
     """Requests of the in-process parts go here instead of to `base_url` (the schema phase needs a server)."""
 
@@ -65,3 +78,17 @@ class RunSettings:
         if self.budget is not None:
             return self.budget
         return None if is_loopback(self.base_url) else DEFAULT_BUDGET
+
+    @property
+    def effective_differential_examples(self) -> int:
+        if self.differential_examples is not None:
+            return self.differential_examples
+        if self.effective_rate is None:
+            return self.max_examples + DIFFERENTIAL_EXTRA_EXAMPLES
+        return DIFFERENTIAL_PACED
+
+    @property
+    def effective_clock_tolerance(self) -> float:
+        if self.clock_tolerance is not None:
+            return self.clock_tolerance
+        return CLOCK_TOLERANCE[is_loopback(self.base_url)]
