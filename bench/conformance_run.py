@@ -1,4 +1,4 @@
-"""How long `rise-conformance run --mock` takes with its default settings, against its 2-minute budget.
+"""How long `rise-conformance run --mock` takes with its default settings, against its 60-second budget.
 
     python bench/conformance_run.py [--runs N]      (part of make bench)
 
@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-BUDGET_SECONDS = 120
+BUDGET_SECONDS = 60
 
 
 def main() -> int:

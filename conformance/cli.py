@@ -1,6 +1,7 @@
 """`rise-conformance`: translates the command line into a run, and the run into output and an exit status.
 
-Exit status: 0 the target conforms; 1 a check failed; 2 a usage, profile or connection problem.
+Exit status: 0 the target conforms; 1 a check failed (or drifted, without --allow-drift); 2 a usage,
+profile or connection problem; 130 interrupted by Ctrl-C (after writing the reports of what ran).
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import os
+import random
+import shlex
 import sys
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -15,11 +18,14 @@ from pathlib import Path
 
 import httpx
 
+from conformance.engine.baseline import load_baseline
+from conformance.engine.catalogue import checks_by_rule, load_rules
 from conformance.engine.client import mask, parse_rate
 from conformance.engine.results import Part
-from conformance.engine.runner import run
+from conformance.engine.runner import all_checks, run
 from conformance.engine.settings import (
     CLOCK_TOLERANCE,
+    DEFAULT_BUDGET,
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_REPORT_TIMEOUT,
     DIFFERENTIAL_EXTRA_EXAMPLES,
@@ -31,8 +37,10 @@ from conformance.engine.settings import (
 from conformance.environment import KEY_ENV
 from conformance.errors import ConformanceError
 from conformance.profile import load_profile
+from conformance.reporting.catalogue import catalogue_text
 from conformance.reporting.console import ConsoleView
 from conformance.reporting.junit import write_junit
+from conformance.reporting.machine import write_json
 from conformance.reporting.markdown import write_markdown
 from conformance.schemathesis.phase import HOOKS_MODULE
 from conformance.schemathesis.standalone import write_standalone_config
@@ -40,7 +48,7 @@ from mock_server.model.contract import CONTRACT_PATH
 from mock_server.model.errors import MockError
 from mock_server.model.seed import DEFAULT_API_KEY
 
-EXIT_CONFORMS, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_CONFORMS, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,6 +91,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="list every write the run would make; make none"
     )
     run_cmd.add_argument(
+        "--budget",
+        type=_positive_int,
+        help=f"cap the requests of the run (default {DEFAULT_BUDGET} off loopback, none on loopback)",
+    )
+    run_cmd.add_argument(
+        "--baseline",
+        type=Path,
+        help="an earlier run's report.json: list what changed on the target since",
+    )
+    run_cmd.add_argument(
+        "--allow-drift",
+        action="store_true",
+        help="list differences on the contract's decisions (x-assumption) as drift without failing the run",
+    )
+    run_cmd.add_argument(
         "--differential-examples",
         type=_positive_int,
         help=f"sequences of the differential part (default --max-examples + {DIFFERENTIAL_EXTRA_EXAMPLES} "
@@ -106,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=PARTS,
         help=f"comma-separated parts to run (default {','.join(p.value for p in PARTS)})",
     )
+    commands.add_parser(
+        "rules",
+        help="list the contract's rules: ID, statement, where in openapi.yaml, basis, and the checks",
+    )
     config_cmd = commands.add_parser(
         "schemathesis-config",
         help="write a schemathesis.toml for plain `schemathesis run` with this project's hooks",
@@ -123,13 +150,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, transport: httpx.BaseTransport | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    http: httpx.Client | None = None,
+) -> int:
     """Entry point of the console script; returns the exit status.
 
-    `transport` (for tests and embedding) carries the in-process parts' requests instead of the network;
-    `--base-url` then only names the target in URLs and output.
+    `transport` or `http` (for tests and embedding) carry the in-process parts' requests instead of the
+    network; `--base-url` then only names the target in URLs and output, and the Schemathesis phase still
+    needs it to be a running server.
     """
     args = build_parser().parse_args(argv)
+    if args.command == "rules":
+        _write(catalogue_text(load_rules(), checks_by_rule(all_checks())))
+        return EXIT_CONFORMS
     if args.command == "schemathesis-config":
         return _schemathesis_config(args)
     api_key = args.api_key or os.environ.get(KEY_ENV) or (DEFAULT_API_KEY if args.mock else None)
@@ -138,30 +174,59 @@ def main(argv: Sequence[str] | None = None, *, transport: httpx.BaseTransport | 
     unusable = _unwritable(args.report_dir)
     if unusable:
         return _usage(f"cannot use --report-dir {args.report_dir} ({unusable}): name a folder you can write")
+    seed = args.seed if args.seed is not None else random.randrange(2**31)
     try:
         profile = load_profile(args.profile)
+        baseline = load_baseline(args.baseline) if args.baseline else None
         # --mock serves the mock with whichever key the run uses, so RISE_API_KEY may stay set.
         target = _serve_mock(api_key) if args.mock else nullcontext(args.base_url)
         with target as base_url:
             settings = RunSettings(
                 base_url=base_url, api_key=api_key, profile=profile, max_examples=args.max_examples,
-                report_timeout=args.report_timeout, rate=args.rate_limit, seed=args.seed,
-                dry_run=args.dry_run,
-                parts=args.parts, transport=transport,
+                report_timeout=args.report_timeout, rate=args.rate_limit, seed=seed,
+                dry_run=args.dry_run, parts=args.parts, allow_drift=args.allow_drift, budget=args.budget,
+                command=replay_command(args, seed), baseline=baseline, transport=transport,
                 differential_examples=args.differential_examples,
-                differential_steps=args.differential_steps,
-                clock_tolerance=args.clock_tolerance,
+                differential_steps=args.differential_steps, clock_tolerance=args.clock_tolerance,
             )  # fmt: skip
             live = sys.stdout.isatty()
-            report = run(settings, ConsoleView(_write, live=live, secret=api_key))
+            report = run(settings, ConsoleView(_write, live=live, secret=api_key), http=http)
     except (ConformanceError, MockError) as error:
         return _usage(mask(f"{type(error).__name__}: {error}", api_key))
     # Made only now, so that a usage or connection problem leaves no empty report folder behind.
     args.report_dir.mkdir(parents=True, exist_ok=True)
     junit = write_junit(report, args.report_dir / "junit.xml")
     markdown = write_markdown(report, args.report_dir / "report.md")
-    _write(f"Reports: {markdown}, {junit}\n")
+    machine = write_json(report, args.report_dir / "report.json")
+    _write(f"Reports: {markdown}, {junit}, {machine}\n")
+    if report.interrupted:
+        return EXIT_INTERRUPTED
     return EXIT_CONFORMS if report.conforms else EXIT_FAILED
+
+
+def replay_command(args: argparse.Namespace, seed: int) -> str:
+    """The command that sends the same requests again (the key comes from the environment, never here)."""
+    words = ["rise-conformance", "run"]
+    words += ["--mock"] if args.mock else ["--base-url", args.base_url]
+    words += ["--seed", str(seed), "--parts", ",".join(part.value for part in args.parts)]
+    if args.profile:
+        words += ["--profile", str(args.profile)]
+    if args.max_examples != DEFAULT_MAX_EXAMPLES:
+        words += ["--max-examples", str(args.max_examples)]
+    if args.report_timeout != DEFAULT_REPORT_TIMEOUT:
+        words += ["--report-timeout", f"{args.report_timeout:g}"]
+    if args.rate_limit is not None:
+        words += ["--rate-limit", f"{args.rate_limit:g}/s"]
+    if args.budget is not None:
+        words += ["--budget", str(args.budget)]
+    if args.differential_examples is not None:
+        words += ["--differential-examples", str(args.differential_examples)]
+    if args.differential_steps != DIFFERENTIAL_STEPS:
+        words += ["--differential-steps", str(args.differential_steps)]
+    if args.clock_tolerance is not None:
+        words += ["--clock-tolerance", f"{args.clock_tolerance:g}"]
+    words += ["--allow-drift"] * args.allow_drift + ["--dry-run"] * args.dry_run
+    return shlex.join(words)
 
 
 def _schemathesis_config(args: argparse.Namespace) -> int:

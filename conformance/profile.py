@@ -9,13 +9,17 @@ from typing import Any
 
 import yaml
 
+from conformance.engine.results import CourseKind
 from conformance.errors import ProfileError
 from mock_server.model.records import Course, Role, Source
 from mock_server.model.seed import DEMO_SEED_PATH, load_seed_file
 
-REQUIRED_COURSES = ("quiz", "no_quiz", "third_party")
-OPTIONAL_COURSES = ("unpublished",)
-_EXAMPLE = "courses: {quiz: ID, no_quiz: ID, third_party: ID, unpublished: ID (optional)}, users: [ID, ...]"
+REQUIRED_COURSES = (CourseKind.QUIZ, CourseKind.NO_QUIZ, CourseKind.THIRD_PARTY)
+OPTIONAL_COURSES = (CourseKind.UNPUBLISHED,)
+_EXAMPLE = (
+    "courses: {quiz: ID, no_quiz: ID, third_party: ID, unpublished: ID (optional)}, users: [ID, ...], "
+    "spare_users: [ID, ...] (optional)"
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,8 @@ class Profile:
     third_party: str
     users: tuple[str, ...]
     unpublished: str | None = None
+    spare_users: tuple[str, ...] = ()
+    """Users kept for the checks that need a pair nobody is enrolled in (one pair each run)."""
 
     @property
     def published_courses(self) -> tuple[str, ...]:
@@ -34,14 +40,23 @@ class Profile:
         return (self.quiz, self.no_quiz, self.third_party)
 
     @property
+    def all_users(self) -> tuple[str, ...]:
+        """The users the run reads: the regular ones, then the spare ones."""
+        return self.users + self.spare_users
+
+    @property
     def courses(self) -> tuple[str, ...]:
         return self.published_courses + ((self.unpublished,) if self.unpublished else ())
 
-    def kind_of(self, course_id: str) -> str | None:
-        """The profile's name for a course (`quiz`, `no_quiz`, ...), None for a course it does not name."""
-        kinds = {self.quiz: "quiz", self.no_quiz: "no_quiz", self.third_party: "third_party"}
+    def kind_of(self, course_id: str) -> CourseKind | None:
+        """The profile's kind of a course, None for a course it does not name."""
+        kinds = {
+            self.quiz: CourseKind.QUIZ,
+            self.no_quiz: CourseKind.NO_QUIZ,
+            self.third_party: CourseKind.THIRD_PARTY,
+        }
         if self.unpublished:
-            kinds[self.unpublished] = "unpublished"
+            kinds[self.unpublished] = CourseKind.UNPUBLISHED
         return kinds.get(course_id)
 
 
@@ -89,17 +104,18 @@ def parse_profile(data: Any, source: str = "profile") -> Profile:
     """Check a loaded profile document and turn it into a `Profile`; every problem names the key."""
     if not isinstance(data, dict):
         raise ProfileError(f"{source} must be a mapping, got {type(data).__name__}; expected {_EXAMPLE}")
-    unknown = sorted(set(data) - {"courses", "users"})
+    unknown = sorted(set(data) - {"courses", "users", "spare_users"})
     if unknown:
-        raise ProfileError(f"{source} has unknown keys {unknown}; only 'courses' and 'users' are read")
+        raise ProfileError(
+            f"{source} has unknown keys {unknown}; only 'courses', 'users' and 'spare_users' are read"
+        )
     courses = data.get("courses")
     if not isinstance(courses, dict):
         raise ProfileError(f"{source}: 'courses' must be a mapping; expected {_EXAMPLE}")
     unknown = sorted(set(courses) - set(REQUIRED_COURSES) - set(OPTIONAL_COURSES))
     if unknown:
-        raise ProfileError(
-            f"{source}: unknown course kinds {unknown}; use {list(REQUIRED_COURSES + OPTIONAL_COURSES)}"
-        )
+        kinds = [kind.value for kind in (*REQUIRED_COURSES, *OPTIONAL_COURSES)]
+        raise ProfileError(f"{source}: unknown course kinds {unknown}; use {kinds}")
     for kind in REQUIRED_COURSES:
         _require_id(courses.get(kind), f"{source}: courses.{kind}")
     unpublished = courses.get("unpublished")
@@ -108,22 +124,28 @@ def parse_profile(data: Any, source: str = "profile") -> Profile:
     ids = [courses[kind] for kind in REQUIRED_COURSES] + ([unpublished] if unpublished else [])
     if len(set(ids)) != len(ids):
         raise ProfileError(f"{source}: each course kind needs its own course, got {ids}")
+    users = _users(data.get("users"), source, "users")
+    spare = _users(data["spare_users"], source, "spare_users") if data.get("spare_users") is not None else ()
+    both = sorted(set(users) & set(spare))
+    if both:
+        raise ProfileError(f"{source}: {both} listed in both 'users' and 'spare_users'; list each user once")
     return Profile(
         quiz=courses["quiz"],
         no_quiz=courses["no_quiz"],
         third_party=courses["third_party"],
         unpublished=unpublished,
-        users=_users(data.get("users"), source),
+        users=users,
+        spare_users=spare,
     )
 
 
-def _users(users: Any, source: str) -> tuple[str, ...]:
+def _users(users: Any, source: str, key: str) -> tuple[str, ...]:
     if not isinstance(users, list) or not users:
-        raise ProfileError(f"{source}: 'users' must be a non-empty list of user IDs, got {users!r}")
+        raise ProfileError(f"{source}: '{key}' must be a non-empty list of user IDs, got {users!r}")
     for index, user in enumerate(users):
-        _require_id(user, f"{source}: users[{index}]")
+        _require_id(user, f"{source}: {key}[{index}]")
     if len(set(users)) != len(users):
-        raise ProfileError(f"{source}: 'users' lists an ID twice: {users}")
+        raise ProfileError(f"{source}: '{key}' lists an ID twice: {users}")
     return tuple(users)
 
 

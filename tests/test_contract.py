@@ -174,7 +174,10 @@ def test_every_rule_has_a_stable_id_a_basis_and_a_statement():
     ids = [rule.get("id") for _, rule in rules]
     assert len(ids) == len(set(ids)), f"rule IDs appear twice: {sorted(i for i in ids if ids.count(i) > 1)}"
     for where, rule in rules:
-        assert set(rule) == {"id", "basis", "statement"}, f"{where}: rule {rule} needs id, basis, statement"
+        assert {"id", "basis", "statement"} <= set(rule), f"{where}: rule {rule} needs id, basis, statement"
+        known = {"id", "basis", "statement", "keywords"}
+        assert set(rule) <= known, f"{where}: {rule['id']} has unknown keys"
+        assert all(isinstance(k, str) for k in rule.get("keywords", [])), f"{where}: {rule['id']} keywords"
         assert rule["basis"] in ("documented", "assumption"), f"{where}: {rule['id']} basis {rule['basis']!r}"
         assert rule["statement"].strip(), f"{where}: {rule['id']} has no statement"
 

@@ -5,21 +5,19 @@ from __future__ import annotations
 
 from conformance.checks.expect import expect_accepted, shows_dates
 from conformance.checks.pairs import (
-    barrier,
     dated_near,
     differences,
-    enrolled_pairs,
     is_fresh,
     learner_listing,
     normal,
     now,
-    rows_of_pair,
     unenrolled_pair,
-    wait_in_both,
 )
 from conformance.checks.promises import Probe, RuleBroken, answer, promise, send
+from conformance.engine.batch import Steps
 from conformance.engine.client import Exchange
-from conformance.engine.context import CheckContext, Pair, Row, import_write, segment
+from conformance.engine.context import Await, CheckContext, Pair, Row, Send, Write, completions_path, segment
+from conformance.engine.pairs import PairsExhausted
 from conformance.engine.results import Skip
 
 NO_COMPLETION = ("startedAt", "completedAt", "duration", "quizScorePercent", "isQuizPassed")
@@ -48,24 +46,31 @@ def _expect_204(exchange: Exchange, rule: str, pair: Pair) -> None:
     "report.completed-at",
     "report.quiz-null-otherwise",
 )
-def enrolling_lists_the_pair(ctx: CheckContext) -> str:
+def enrolling_lists_the_pair(ctx: CheckContext) -> Steps:
     """PUT enrolls a pair nobody enrolled: both reports list it Not Started, dated at the request.
 
     204 with no body, then the same row in both reports, with no completion fields.
     """
-    profile = ctx.profile
-    pair = unenrolled_pair(ctx, learner_listing(ctx), (profile.third_party, profile.no_quiz, profile.quiz))
+    pair = ctx.planner.claim_unenrolled("enrolling_lists_the_pair", imports=False)
     if pair is None:
         raise Skip(
-            "no unenrolled pair left: every profile user is enrolled in every published profile course"
+            "no unenrolled pair left: every profile user is enrolled in every published profile course",
+            short="no unenrolled pair left",
         )
+    course, user = pair
+    ctx.planner.enrolling.add(pair)
     before = now()
-    sent = _enroll(ctx, pair)
+    [sent] = yield Send(Write("PUT", enrollment_path(*pair)))
     after = now()
     _expect_204(sent, "enroll.creates", pair)
-    mine, theirs, exchanges, shown = wait_in_both(ctx, *pair, lambda row: True)
-    exchanges = [sent, *exchanges]
-    if not shown or mine is None or theirs is None:
+    seen = yield Await(
+        lambda snapshot: bool(snapshot.pair(course, user)) and bool(snapshot.in_course(course, user)),
+        frozenset({user}),
+        frozenset({course}),
+    )
+    mine, theirs = seen.row(course, user), next(iter(seen.snapshot.in_course(course, user)), None)
+    exchanges = [sent, *seen.snapshot.evidence(user, course)]
+    if not seen.caught_up or mine is None or theirs is None:
         where = "the learner report" if mine is None else "the course report"
         raise RuleBroken(
             "enroll.creates",
@@ -117,46 +122,53 @@ def _expect_not_started(
 
 
 @promise("enroll.keeps-existing")
-def enrolling_again_keeps_the_enrollment(ctx: CheckContext) -> str:
+def enrolling_again_keeps_the_enrollment(ctx: CheckContext) -> Steps:
     """PUT for an enrolled, completed pair keeps its enrollment date, status and completion.
 
-    The pair is completed first; once a later import shows, both of its rows are as before the PUT.
+    The pair is completed by an import, then enrolled again; once a later import shows, both of its rows
+    still show that completion, Complete, and the enrollment date they had.
     """
-    listing = learner_listing(ctx)
-    pairs = enrolled_pairs(ctx, listing)
-    if not pairs:
-        raise Skip("no enrolled pair: no profile user is enrolled in a published profile course")
-    pair = next((p for p in pairs if not is_fresh(listing[p])), pairs[0])
-    fresh = is_fresh(listing[pair])
+    planner, name = ctx.planner, "enrolling_again_keeps_the_enrollment"
+    # An enrollment made before the run, so that its date can be held to; else a pair this run enrolls
+    # (whose date a second-resolution clock could not tell from a rewrite, so only the rest is judged).
+    try:
+        pair = planner.claim_enrolled(name) or planner.claim(name)
+    except PairsExhausted:
+        pair = planner.claim(name)
+    planner.enrolling.add(pair)
+    enrolled_at = planner.enrolled_at(pair)
+    fresh = enrolled_at is None or is_fresh(ctx.before.pair(*pair)[0])
     started, completed = ctx.fresh_dates()
-    [imported] = ctx.send_all([import_write(*pair, started, completed)])
-    expect_accepted(imported)
-    before, before_theirs, read, shown = wait_in_both(
-        ctx, *pair, lambda row: shows_dates(row, started, completed)
+    body = {"startedAt": started, "completedAt": completed}
+    imported, sent = yield Send(
+        Write("POST", completions_path(*pair), body), Write("PUT", enrollment_path(*pair))
     )
-    if not shown or before is None or before_theirs is None:
-        raise RuleBroken(
-            "import.shows-in-reports",
-            f"both reports to show the import into ({', '.join(pair)})",
-            "they did not",
-            [imported, *read],
-        )
-    sent = _enroll(ctx, pair)
+    expect_accepted(imported)
     _expect_204(sent, "enroll.keeps-existing", pair)
-    spare = [p for p in pairs if p != pair] + [
-        (c, u) for c in ctx.profile.published_courses for u in ctx.profile.users if (c, u) != pair
-    ]
-    exchanges = [sent, *barrier(ctx, spare[0])]
-    mine, theirs, read = rows_of_pair(ctx, *pair)
-    fields = ["status", "startedAt", "completedAt"] + ([] if fresh else ["enrolledAt"])
-    for old, new in ((before, mine), (before_theirs, theirs)):
-        changed = [n for n in fields if new is None or normal(new.get(n)) != normal(old.get(n))]
+    course, user = pair
+    seen = yield Await(
+        lambda snapshot: (
+            any(shows_dates(r, started, completed) for r in snapshot.pair(course, user))
+            and any(shows_dates(r, started, completed) for r in snapshot.in_course(course, user))
+        ),
+        frozenset({user}),
+        frozenset({course}),
+        sentinel=True,
+    )
+    mine, theirs = seen.row(course, user), next(iter(seen.snapshot.in_course(course, user)), None)
+    exchanges = [imported, sent, *seen.snapshot.evidence(user, course)]
+    expected = {"status": "Complete", "startedAt": started, "completedAt": completed}
+    if not fresh:
+        expected["enrolledAt"] = str(enrolled_at)
+    kept = ", ".join(f"{n} {v!r}" for n, v in expected.items())
+    for new in (mine, theirs):
+        changed = [n for n in expected if new is None or normal(new.get(n)) != normal(expected[n])]
         if changed:
             raise RuleBroken(
                 "enroll.keeps-existing",
-                f"({', '.join(pair)}) as before the PUT: {', '.join(f'{n} {old.get(n)!r}' for n in fields)}",
+                f"({', '.join(pair)}) as before the PUT: {kept}",
                 "no row" if new is None else f"changed {', '.join(f'{n} {new.get(n)!r}' for n in changed)}",
-                exchanges + read,
+                exchanges,
             )
     return f"PUT again for ({', '.join(pair)}), enrolled and complete: HTTP 204, its rows unchanged"
 

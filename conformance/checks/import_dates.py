@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 
 from conformance.checks.dates import parse_duration, parse_instant
 from conformance.checks.expect import dates_of, shows_dates
-from conformance.checks.pairs import enrolled_pairs, learner_listing, poll
 from conformance.checks.promises import RuleBroken, answer, promise
-from conformance.engine.context import CheckContext, Pair, import_write
+from conformance.engine.batch import Steps
+from conformance.engine.context import Await, CheckContext, Pair, Seen, Send, import_write
 from mock_server.model.contract import load_contract
 
 DURATION_FORM = re.compile(
@@ -70,44 +70,45 @@ def date_cases(ctx: CheckContext) -> list[DateCase]:
     "report.duration",
     "report.duration-form",
 )
-def import_dates_name_their_instants(ctx: CheckContext) -> str:
+def import_dates_name_their_instants(ctx: CheckContext) -> Steps:
     """Offsets, fractions of a second, full dates and equal dates each read as the instant named.
 
     Each import is accepted; the reports show those instants and the duration between them, in the
     contract's form.
     """
     cases = date_cases(ctx)
-    pairs = enrolled_pairs(ctx, learner_listing(ctx)) or [(ctx.profile.no_quiz, ctx.profile.users[0])]
-    seen = []
-    for start in range(0, len(cases), len(pairs)):
-        batch = list(zip(cases[start : start + len(pairs)], pairs, strict=False))
-        writes = [import_write(course, user, case.started, case.completed) for case, (course, user) in batch]
-        for (case, pair), sent in zip(batch, ctx.send_all(writes), strict=True):
-            if sent.status != 202:
-                raise RuleBroken(
-                    case.accepted_by, f"an import with {case.name} accepted (202)", answer(sent), [sent]
-                )
-            seen.append(_read_back(ctx, case, pair, [sent]))
-    return "; ".join(seen)
-
-
-def _read_back(ctx: CheckContext, case: DateCase, pair: Pair, sent: list) -> str:
-    course, user = pair
-    rows, exchanges, lag = poll(
-        ctx,
-        lambda: ctx.pair_rows(course, user),
-        lambda found: any(shows_dates(r, case.started, case.completed) for r in found),
+    pairs = [ctx.planner.claim("import_dates_name_their_instants") for _ in cases]
+    together = list(zip(cases, pairs, strict=True))
+    writes = [import_write(course, user, case.started, case.completed) for case, (course, user) in together]
+    sent = yield Send(*writes)
+    for case, exchange in zip(cases, sent, strict=True):
+        if exchange.status != 202:
+            raise RuleBroken(
+                case.accepted_by, f"an import with {case.name} accepted (202)", answer(exchange), [exchange]
+            )
+    waits = [ctx.shows(course, user, {"startedAt": case.started, "completedAt": case.completed})
+             for case, (course, user) in zip(cases, pairs, strict=True)]  # fmt: skip
+    seen = yield Await(
+        lambda snapshot: all(wait.ready(snapshot) for wait in waits), frozenset(user for _, user in pairs)
     )
-    evidence = sent + exchanges
-    if lag is None:
-        row = rows[0] if rows else None
+    return "; ".join(
+        _read_back(ctx, case, pair, [exchange], seen)
+        for case, pair, exchange in zip(cases, pairs, sent, strict=True)
+    )
+
+
+def _read_back(ctx: CheckContext, case: DateCase, pair: Pair, sent: list, seen: Seen) -> str:
+    course, user = pair
+    rows = seen.pair(course, user)
+    evidence = sent + seen.snapshot.evidence(user)
+    row = next((r for r in rows if shows_dates(r, case.started, case.completed)), None)
+    if row is None:
         raise RuleBroken(
             case.read_by,
             f"({course}, {user}) to show the instants of {case.started} .. {case.completed}",
-            dates_of(row),
+            dates_of(rows[0] if rows else None),
             evidence,
         )
-    row = next(r for r in rows if shows_dates(r, case.started, case.completed))
     length = parse_instant(case.completed) - parse_instant(case.started)  # type: ignore[operator]
     duration = row.get("duration")
     if isinstance(duration, str) and not DURATION_FORM.match(duration):

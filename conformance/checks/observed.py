@@ -10,21 +10,29 @@ rate limits, report rows, lag) are read from the exchanges the run already made,
 
 from __future__ import annotations
 
+from conformance.checks.expect import ERROR_RULES, raise_worst, same_instant
+from conformance.engine.batch import Steps
 from conformance.engine.client import Exchange
-from conformance.engine.context import WRONG_KEY, CheckContext, Write, completions_path, import_write
+from conformance.engine.context import WRONG_KEY, CheckContext, Send, Write, completions_path, import_write
 from conformance.engine.results import Answer, Check, CheckFailed, Outcome, Part
 from mock_server.model.contract import API_VERSION, ERROR_STATUS, VERSION_HEADER, load_contract
 
 UNKNOWN_VERSION = "2019-01-01"
 _ROW_STATUSES = tuple(load_contract()["components"]["schemas"]["ReportRow"]["properties"]["status"]["enum"])
+Promise = tuple[bool, str, str]
+"""(kept, what was seen, the rule a broken promise breaks)."""
 
 
-def _judged(promises: dict[str, tuple[bool, str]], exchanges: list[Exchange]) -> Answer:
-    """PASSED when every promise holds; otherwise CheckFailed naming the broken ones."""
-    text = "; ".join(f"{topic}: {seen}" for topic, (_, seen) in promises.items())
-    broken = [topic for topic, (kept, _) in promises.items() if not kept]
-    if broken:
-        raise CheckFailed(f"the contract's answer for {', '.join(broken)}", text, exchanges)
+def _judged(promises: dict[str, Promise], exchanges: list[Exchange]) -> Answer:
+    """PASS when every promise holds; otherwise the most serious broken one, naming its rule."""
+    text = "; ".join(f"{topic}: {seen}" for topic, (_, seen, _) in promises.items())
+    broken = [(topic, rule) for topic, (kept, _, rule) in promises.items() if not kept]
+    raise_worst(
+        [
+            CheckFailed(f"the contract's answer for {topic}", text, exchanges, rule=rule)
+            for topic, rule in broken
+        ]
+    )
     return Answer(Outcome.PASS, text, tuple(exchanges))
 
 
@@ -32,33 +40,124 @@ def _answer(exchange: Exchange) -> str:
     return f"{exchange.status} {exchange.error_code or ''}".strip()
 
 
-def error_statuses(ctx: CheckContext) -> Answer:
+def _error_promise(exchange: Exchange, code: str) -> Promise:
+    rule, status_rule, accepted_rule = ERROR_RULES[code]
+    kept = exchange.status == ERROR_STATUS[code] and exchange.error_code == code
+    if 200 <= exchange.status < 300:
+        rule = accepted_rule
+    elif exchange.error_code == code:
+        rule = status_rule
+    return kept, _answer(exchange), rule
+
+
+def error_statuses(ctx: CheckContext) -> Steps:
     """Q1: the HTTP status of course_not_found, user_not_found, course_not_published and of a bad key."""
     user, course = ctx.profile.users[0], ctx.profile.no_quiz
+    refused = ctx.planner.claim_untouched("observed_error_statuses")
     probes = {
         "course_not_found": import_write(
-            "conformance-observed-missing-course", user, "2023-05-02", "2023-05-02"
+            ctx.missing_id("conformance-observed-course"), user, *ctx.fresh_dates()
         ),
         "user_not_found": import_write(
-            course, "conformance-observed-missing-user", "2023-05-02", "2023-05-02"
+            course, ctx.missing_id("conformance-observed-user"), *ctx.fresh_dates()
         ),
-        "unauthorized": import_write(course, user, "2023-05-02", "2023-05-02", token=WRONG_KEY),
+        "unauthorized": import_write(*refused, *ctx.fresh_dates(), token=WRONG_KEY),
     }
     if ctx.profile.unpublished:
-        probes["course_not_published"] = import_write(
-            ctx.profile.unpublished, user, "2023-05-02", "2023-05-02"
-        )
-    sent = ctx.send_all(list(probes.values()))
-    promises = {
-        code: (e.status == ERROR_STATUS[code] and e.error_code == code, _answer(e))
-        for code, e in zip(probes, sent, strict=True)
-    }
+        probes["course_not_published"] = import_write(ctx.profile.unpublished, user, *ctx.fresh_dates())
+    sent = yield Send(*probes.values())
+    promises = {code: _error_promise(e, code) for code, e in zip(probes, sent, strict=True)}
     return _judged(promises, sent)
+
+
+def date_forms(ctx: CheckContext) -> Steps:
+    """Q3: date-only, timezone-less, completedAt < startedAt and future dates: accepted or not; how a date
+    and an offset are read."""
+    pair = ctx.planner.claim("observed_date_forms")
+    path = completions_path(*pair)
+    started, completed = ctx.fresh_dates()
+    day = ctx.fresh_day()
+    offset_time = f"{day}T10:30:00+02:00"
+    probes = {
+        "future": Write(
+            "POST", path, {"startedAt": "2999-01-01T00:00:00Z", "completedAt": "2999-01-02T00:00:00Z"}
+        ),
+        "timezone-less": Write("POST", path, {"startedAt": started[:-1], "completedAt": completed[:-1]}),
+        "completedAt < startedAt": Write("POST", path, {"startedAt": completed, "completedAt": started}),
+        "date-only and offset": Write("POST", path, {"startedAt": day, "completedAt": offset_time}),
+    }
+    sent = dict(zip(probes, (yield Send(*probes.values())), strict=True))
+    promises: dict[str, Promise] = {
+        "date-only and offset": (
+            sent["date-only and offset"].status == 202,
+            _answer(sent["date-only and offset"]),
+            "dates.forms",
+        ),
+        "timezone-less": (sent["timezone-less"].status == 400, _answer(sent["timezone-less"]), "dates.forms"),
+        "completedAt < startedAt": (
+            sent["completedAt < startedAt"].status == 400,
+            _answer(sent["completedAt < startedAt"]),
+            "import.dates-ordered",
+        ),
+    }
+    if sent["date-only and offset"].status == 202:
+        seen = yield ctx.settled(pair)
+        row = seen.row(*pair)
+        midnight = f"{day}T00:00:00Z"
+        shown = (
+            f"startedAt {row.get('startedAt')!r}, completedAt {row.get('completedAt')!r}" if row else "no row"
+        )
+        promises[f"{day} read as {midnight}"] = (
+            row is not None and same_instant(row.get("startedAt"), midnight),
+            shown,
+            "dates.date-only",
+        )
+        promises[f"{offset_time} read as that instant"] = (
+            row is not None and same_instant(row.get("completedAt"), offset_time),
+            shown,
+            "dates.offset-honoured",
+        )
+    answer = _judged(promises, list(sent.values()))
+    future = f"future: {_answer(sent['future'])} (the contract is silent)"
+    return Answer(answer.outcome, f"{answer.observed}; {future}", answer.exchanges)
+
+
+def unknown_body_fields(ctx: CheckContext) -> Steps:
+    """Q4: whether unknown body fields are rejected or ignored."""
+    pair = ctx.planner.claim_untouched("observed_unknown_body_fields")
+    started, completed = ctx.fresh_dates()
+    body = {"startedAt": started, "completedAt": completed, "courseVersion": 1}
+    [sent] = yield Send(Write("POST", completions_path(*pair), body))
+    kept = sent.status == ERROR_STATUS["invalid_request"] and sent.error_code == "invalid_request"
+    return _judged(
+        {"unknown field courseVersion": (kept, _answer(sent), "import.unknown-fields-rejected")}, [sent]
+    )
+
+
+def version_header(ctx: CheckContext) -> Answer:
+    """Q5: whether Rise-API-Version values other than 2020-07-16 are rejected, and whether it is echoed."""
+    plain = ctx.client.get("/courses?limit=1")
+    pinned = ctx.client.get("/courses?limit=1", headers={VERSION_HEADER: API_VERSION})
+    other = ctx.client.get("/courses?limit=1", headers={VERSION_HEADER: UNKNOWN_VERSION})
+    echoed = plain.response_headers.get(VERSION_HEADER.lower())
+    promises: dict[str, Promise] = {
+        f"{VERSION_HEADER}: {API_VERSION}": (pinned.status == 200, _answer(pinned), "version.default"),
+        f"{VERSION_HEADER}: {UNKNOWN_VERSION}": (
+            other.status == ERROR_STATUS["invalid_api_version"] and other.error_code == "invalid_api_version",
+            _answer(other),
+            "version.others-rejected",
+        ),
+        "echoed": (echoed == API_VERSION, f"{VERSION_HEADER} {echoed!r}", "version.on-every-response"),
+    }
+    return _judged(promises, [plain, pinned, other])
 
 
 def error_envelope(ctx: CheckContext) -> Answer:
     """Q2: the error envelope beyond `code` (from every error answered during the run)."""
-    errors = [e for e in ctx.client.exchanges if e.status >= 400 and isinstance(e.json(), dict)]
+    # A 429's body is not part of the contract (only its Retry-After is).
+    errors = [
+        e for e in ctx.client.exchanges if e.status >= 400 and e.status != 429 and isinstance(e.json(), dict)
+    ]
     if not errors:
         return Answer(Outcome.RECORDED, "no error body seen in this run")
     keys = sorted({key for e in errors for key in e.json()})
@@ -67,61 +166,14 @@ def error_envelope(ctx: CheckContext) -> Answer:
     ]
     extra = sorted(set(keys) - {"code", "message"})
     text = f"{len(errors)} error bodies; keys {keys}" + (f" (beyond the contract: {extra})" if extra else "")
+    without_code = [e for e in errors if not isinstance(e.json().get("code"), str)]
+    if without_code:
+        raise CheckFailed("every error body to carry a code", text, without_code[:2], rule="errors.code")
     if without_message:
-        raise CheckFailed("every error body to carry a non-empty message", text, without_message[:2])
+        raise CheckFailed(
+            "every error body to carry a non-empty message", text, without_message[:2], rule="errors.envelope"
+        )
     return Answer(Outcome.PASS, text)
-
-
-def date_forms(ctx: CheckContext) -> Answer:
-    """Q3: date-only, timezone-less, completedAt < startedAt and future dates: accepted or not."""
-    course, user = ctx.profile.no_quiz, ctx.profile.users[-1]
-    path = completions_path(course, user)
-    started, completed = ctx.fresh_dates()
-    probes = {
-        "date-only": Write("POST", path, {"startedAt": "2023-05-01", "completedAt": "2023-05-03"}),
-        "timezone-less": Write("POST", path, {"startedAt": started[:-1], "completedAt": completed[:-1]}),
-        "completedAt < startedAt": Write("POST", path, {"startedAt": completed, "completedAt": started}),
-        "future": Write(
-            "POST", path, {"startedAt": "2999-01-01T00:00:00Z", "completedAt": "2999-01-02T00:00:00Z"}
-        ),
-    }
-    sent = dict(zip(probes, ctx.send_all(list(probes.values())), strict=True))
-    promises = {
-        "date-only": (sent["date-only"].status == 202, _answer(sent["date-only"])),
-        "timezone-less": (sent["timezone-less"].status == 400, _answer(sent["timezone-less"])),
-        "completedAt < startedAt": (
-            sent["completedAt < startedAt"].status == 400,
-            _answer(sent["completedAt < startedAt"]),
-        ),
-    }
-    answer = _judged(promises, list(sent.values()))
-    future = f"future: {_answer(sent['future'])} (the contract is silent)"
-    return Answer(answer.outcome, f"{answer.observed}; {future}", answer.exchanges)
-
-
-def unknown_body_fields(ctx: CheckContext) -> Answer:
-    """Q4: whether unknown body fields are rejected or ignored."""
-    course, user = ctx.profile.no_quiz, ctx.profile.users[-1]
-    started, completed = ctx.fresh_dates()
-    body = {"startedAt": started, "completedAt": completed, "courseVersion": 1}
-    [sent] = ctx.send_all([Write("POST", completions_path(course, user), body)])
-    kept = sent.status == ERROR_STATUS["invalid_request"] and sent.error_code == "invalid_request"
-    return _judged({"unknown field courseVersion": (kept, _answer(sent))}, [sent])
-
-
-def version_header(ctx: CheckContext) -> Answer:
-    """Q5: whether Rise-API-Version values other than 2020-07-16 are rejected, and whether it is echoed."""
-    plain = ctx.client.get("/courses?limit=1")
-    other = ctx.client.get("/courses?limit=1", headers={VERSION_HEADER: UNKNOWN_VERSION})
-    echoed = plain.response_headers.get(VERSION_HEADER.lower())
-    promises = {
-        f"{VERSION_HEADER}: {UNKNOWN_VERSION}": (
-            other.status == ERROR_STATUS["invalid_api_version"] and other.error_code == "invalid_api_version",
-            _answer(other),
-        ),
-        "echoed": (echoed == API_VERSION, f"{VERSION_HEADER} {echoed!r}"),
-    }
-    return _judged(promises, [plain, other])
 
 
 def rate_limits(ctx: CheckContext) -> Answer:
@@ -130,7 +182,10 @@ def rate_limits(ctx: CheckContext) -> Answer:
     if not seen:
         return Answer(Outcome.RECORDED, "no 429 in this run")
     after = sorted({s.retry_after or "none" for s in seen})
-    return Answer(Outcome.RECORDED, f"{len(seen)} answers 429; Retry-After values {after}")
+    text = f"{len(seen)} answers 429; Retry-After values {after}"
+    if any(s.retry_after is None for s in seen):
+        raise CheckFailed("Retry-After on every 429", text, rule="ratelimit.retry-after")
+    return Answer(Outcome.PASS, text)
 
 
 def report_rows(ctx: CheckContext) -> Answer:
@@ -149,13 +204,22 @@ def report_rows(ctx: CheckContext) -> Answer:
     text = f"{len(rows)} rows; fields {fields}; status literals {statuses}; {lag}"
     unknown = sorted(set(statuses) - set(_ROW_STATUSES))
     if unknown:
-        raise CheckFailed(f"status literals among {list(_ROW_STATUSES)}", text)
+        raise CheckFailed(f"status literals among {list(_ROW_STATUSES)}", text, rule="report.status-literals")
     return Answer(Outcome.RECORDED if not rows else Outcome.PASS, text)
 
 
 _RULES = {
-    error_statuses: ("errors.statuses", "errors.not-found-status", "errors.not-published-status"),
-    date_forms: ("dates.date-only", "dates.forms", "import.dates-ordered"),
+    error_statuses: (
+        "errors.statuses",
+        "errors.not-found-status",
+        "errors.not-published-status",
+        "errors.course-not-found",
+        "errors.user-not-found",
+        "errors.course-not-published",
+        "auth.unauthorized",
+        "auth.bearer",
+    ),
+    date_forms: ("dates.date-only", "dates.forms", "dates.offset-honoured", "import.dates-ordered"),
     unknown_body_fields: ("import.unknown-fields-rejected",),
     version_header: ("version.others-rejected", "version.on-every-response", "version.default"),
     error_envelope: ("errors.envelope", "errors.code"),

@@ -9,15 +9,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
-from typing import Any
 
+from conformance.engine.catalogue import load_rules
+from conformance.engine.catalogue import rule as catalogue_rule
 from conformance.engine.client import Exchange
 from conformance.engine.context import CheckContext, DryRun
-from conformance.engine.results import Basis, Check, CheckFailed, Part, Rule
-from mock_server.model.contract import ERROR_STATUS, load_contract
+from conformance.engine.results import Check, CheckFailed, Part, Rule
+from mock_server.model.contract import ERROR_STATUS
 
 CheckFunction = Callable[[CheckContext], str]
 STATUS_RULES = {
@@ -30,28 +30,13 @@ _READS = frozenset({"GET", "HEAD"})
 _SHOWN_BODY = 300
 
 
-@cache
-def contract_rules() -> dict[str, Rule]:
-    """Every rule the contract declares (`x-rules` anywhere in openapi.yaml), by ID, with its pointer."""
-    found: dict[str, Rule] = {}
-
-    def walk(node: Any, pointer: str) -> None:
-        if isinstance(node, dict):
-            for rule in node.get("x-rules", []):
-                statement = " ".join(str(rule["statement"]).split())
-                found[rule["id"]] = Rule(rule["id"], Basis(rule["basis"]), statement, pointer, 0)
-            for key, value in node.items():
-                walk(value, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                walk(value, f"{pointer}/{index}")
-
-    walk(load_contract(), "")
-    return found
+def contract_rules() -> Mapping[str, Rule]:
+    """Every rule the contract declares, by ID: the catalogue (`conformance.engine.catalogue`)."""
+    return load_rules()
 
 
 def contract_rule(rule_id: str) -> Rule:
-    return contract_rules()[rule_id]
+    return catalogue_rule(rule_id)
 
 
 def rule_bases() -> dict[str, str]:

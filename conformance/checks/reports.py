@@ -11,15 +11,13 @@ from conformance.checks.expect import expect_accepted, shows_dates
 from conformance.checks.pairs import (
     dated_near,
     differences,
-    learner_listing,
     now,
     poll,
-    unenrolled_pair,
-    wait_in_both,
 )
 from conformance.checks.promises import RuleBroken, promise
+from conformance.engine.batch import Steps
 from conformance.engine.client import Exchange
-from conformance.engine.context import CheckContext, Row, import_write
+from conformance.engine.context import Await, CheckContext, Row, Send, import_write
 from conformance.engine.results import Skip
 from mock_server.model.contract import load_contract
 
@@ -28,27 +26,34 @@ COMPLETION_FIELDS = ("startedAt", "completedAt", "duration", "quizScorePercent",
 
 
 @promise("import.enrolls", "import.enrollment-dated", "import.row-complete", "report.same-row")
-def import_enrolls_at_the_import(ctx: CheckContext) -> str:
+def import_enrolls_at_the_import(ctx: CheckContext) -> Steps:
     """An import for a pair nobody enrolled lists it in both reports, Complete, enrolled at the import.
 
     The row shows the imported dates and is the same in both reports.
     """
-    pair = unenrolled_pair(ctx, learner_listing(ctx), ctx.profile.published_courses)
+    pair = ctx.planner.claim_unenrolled("import_enrolls_at_the_import")
     if pair is None:
         raise Skip(
-            "no unenrolled pair left: every profile user is enrolled in every published profile course"
+            "no unenrolled pair left: every profile user is enrolled in every published profile course",
+            short="no unenrolled pair left",
         )
     course, user = pair
     started, completed = ctx.fresh_dates()
     before = now()
-    [sent] = ctx.send_all([import_write(course, user, started, completed)])
+    [sent] = yield Send(import_write(course, user, started, completed))
     after = now()
     expect_accepted(sent)
-    mine, theirs, read, shown = wait_in_both(
-        ctx, course, user, lambda row: shows_dates(row, started, completed)
+    seen = yield Await(
+        lambda snapshot: (
+            any(shows_dates(r, started, completed) for r in snapshot.pair(course, user))
+            and any(shows_dates(r, started, completed) for r in snapshot.in_course(course, user))
+        ),
+        frozenset({user}),
+        frozenset({course}),
     )
-    exchanges = [sent, *read]
-    if not shown or mine is None or theirs is None:
+    mine, theirs = seen.row(course, user), next(iter(seen.snapshot.in_course(course, user)), None)
+    exchanges = [sent, *seen.snapshot.evidence(user, course)]
+    if not seen.caught_up or mine is None or theirs is None:
         missing = "the learner report" if not shows_dates(mine, started, completed) else "the course report"
         raise RuleBroken(
             "import.enrolls",

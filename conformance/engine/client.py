@@ -67,6 +67,31 @@ class Pacer:
         self._next_slot = max(now, self._next_slot) + self.interval
 
 
+class BudgetSpent(Exception):
+    """The run's --budget of requests is spent: nothing more is sent."""
+
+
+@dataclass
+class Budget:
+    """Requests a run may send (None: no cap), and how many it has sent, every sender counted."""
+
+    limit: int | None = None
+    sent: int = 0
+
+    def take(self) -> None:
+        if self.limit is not None and self.sent >= self.limit:
+            raise BudgetSpent(f"the request budget of {self.limit} (--budget) is spent")
+        self.sent += 1
+
+    def count(self, requests: int) -> None:
+        """Requests another sender (the Schemathesis process) made."""
+        self.sent += requests
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else max(self.limit - self.sent, 0)
+
+
 @dataclass(frozen=True)
 class Exchange:
     """One request and its response, as evidence: headers masked, bodies cut to a readable size."""
@@ -130,26 +155,40 @@ class RateLimitSighting:
 
 @dataclass
 class RiseClient:
-    """A client for one target and one API key; `rate` is requests per second (None: unlimited)."""
+    """A client for one target and one API key; `rate` is requests per second (None: unlimited).
+
+    `http` may be any httpx client (an in-process one over an ASGI app, in tests); `pacer` may be shared
+    with other senders of the same process so that together they keep the pace.
+    """
 
     base_url: str
     api_key: str | None
     rate: float | None = None
     timeout: float = 30.0
+    http: httpx.Client | None = None
     transport: httpx.BaseTransport | None = None
-    """Where requests go instead of the network (e.g. `AppTransport` for an in-process app)."""
+    """Where requests go instead of the network when no `http` client is given (an in-process app)."""
+    pacer: Pacer | None = None
+    budget: Budget = field(default_factory=Budget)
     exchanges: list[Exchange] = field(default_factory=list)
     rate_limited: list[RateLimitSighting] = field(default_factory=list)
+    last_write_at: float = 0.0
+    """When the last request that may write went out (time.monotonic); 0 before any."""
     _http: httpx.Client = field(init=False, repr=False)
     _pacer: Pacer = field(init=False, repr=False)
+    _owns_http: bool = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
-        self._http = httpx.Client(timeout=self.timeout, follow_redirects=False, transport=self.transport)
-        self._pacer = Pacer(self.rate)
+        self._owns_http = self.http is None
+        self._http = self.http or httpx.Client(
+            timeout=self.timeout, follow_redirects=False, transport=self.transport
+        )
+        self._pacer = self.pacer or Pacer(self.rate)
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
 
     def __enter__(self) -> RiseClient:
         return self
@@ -195,7 +234,10 @@ class RiseClient:
     def _send(
         self, method: str, url: str, headers: dict[str, str], content: str | bytes | None
     ) -> tuple[httpx.Response, float]:
+        self.budget.take()
         self._pacer.wait()
+        if method.upper() not in ("GET", "HEAD"):
+            self.last_write_at = time.monotonic()
         started = time.monotonic()
         try:
             response = self._http.request(method, url, headers=headers, content=content)

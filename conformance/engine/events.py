@@ -41,9 +41,19 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class Status:
+    """What the run is doing now: its phase, the requests sent (of the budget), the time left if known."""
+
+    phase: str
+    sent: int
+    budget: int | None
+    time_left: float | None = None
+
+
+@dataclass(frozen=True)
 class RunFinished:
     report: RunReport
 
 
-Event = RunStarted | PartStarted | CheckStarted | CheckFinished | Progress | RunFinished
+Event = RunStarted | PartStarted | CheckStarted | CheckFinished | Progress | Status | RunFinished
 Listener = Callable[[Event], None]

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from conformance.engine.client import Exchange
 
 if TYPE_CHECKING:
+    from conformance.engine.baseline import Change
     from conformance.engine.context import CheckContext
     from conformance.engine.settings import RunSettings
 
@@ -154,7 +155,14 @@ class CheckFailed(Exception):
 
 
 class Skip(Exception):
-    """The check cannot run on this target without risking a false verdict; the reason says why."""
+    """The check cannot run on this target without risking a false verdict; the reason says why.
+
+    `short` is the reason in a few words, for the run's headline ("no unenrolled pair left").
+    """
+
+    def __init__(self, reason: str, *, short: str | None = None) -> None:
+        super().__init__(reason)
+        self.short = short or reason
 
 
 @dataclass(frozen=True)
@@ -182,6 +190,8 @@ class Result:
     """--dry-run: the writes the check would have sent."""
     details: tuple[str, ...] = ()
     """Further findings, one text each (e.g. every Schemathesis failure behind a result)."""
+    reason: str = ""
+    """A skip's reason in a few words, for the headline."""
 
     @property
     def name(self) -> str:
@@ -209,6 +219,7 @@ class Result:
             "seconds": round(self.seconds, 3),
             "writes": list(self.writes),
             "details": list(self.details),
+            "reason": self.reason,
             "exchanges": [exchange.to_dict() for exchange in self.exchanges],
         }
 
@@ -224,6 +235,12 @@ class RunReport:
     schema_summary: str = ""
     notes: list[str] = field(default_factory=list)
     """Facts the verdict rests on (the lag measured, what a proof relied on), one sentence each."""
+    requests: int = 0
+    """Requests the run sent, the Schemathesis phase's included."""
+    interrupted: bool = False
+    """Ctrl-C stopped the run; what ran is reported, the rest is listed as skipped."""
+    changes: list[Change] = field(default_factory=list)
+    """What changed since the --baseline run."""
 
     def of(self, *outcomes: Outcome) -> list[Result]:
         return [result for result in self.results if result.outcome in outcomes]

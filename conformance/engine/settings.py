@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -15,6 +16,9 @@ DEFAULT_RATE = 2.0
 DEFAULT_REPORT_TIMEOUT = 300.0
 """Rise documents that reports can take up to 5 minutes to show an import."""
 DEFAULT_MAX_EXAMPLES = 25
+DEFAULT_BUDGET = 1000
+"""Requests a run sends to a target that is not loopback, unless --budget says otherwise: at the default
+2/s and Rise's 5-minute report lag, such a run ends within 15 minutes."""
 PARTS: tuple[Part, ...] = (
     Part.ENROLLMENT,
     Part.REPORTS,
@@ -49,6 +53,12 @@ class RunSettings:
     parts: tuple[Part, ...] = PARTS
     allow_drift: bool = False
     """A finding on a decision of the contract is listed as drift and does not fail the run."""
+    budget: int | None = None
+    """Requests the run may send; None picks the default for the target (no cap on loopback)."""
+    command: str = ""
+    """The command line that replays this run (its seed filled in, no key)."""
+    baseline: dict[str, Any] | None = None
+    """An earlier run's report.json, to list what changed since."""
     differential_examples: int | None = None
     """Sequences of the differential part; None picks the default for the target."""
     differential_steps: int = DIFFERENTIAL_STEPS
@@ -62,6 +72,12 @@ class RunSettings:
         if self.rate is not None:
             return self.rate
         return None if is_loopback(self.base_url) else DEFAULT_RATE
+
+    @property
+    def effective_budget(self) -> int | None:
+        if self.budget is not None:
+            return self.budget
+        return None if is_loopback(self.base_url) else DEFAULT_BUDGET
 
     @property
     def effective_differential_examples(self) -> int:

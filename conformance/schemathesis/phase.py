@@ -1,26 +1,37 @@
 """The Schemathesis phase: the `schemathesis` CLI (v4 has no in-process runner) over every operation of
-the contract, configured for a contract test, with its progress streamed and its JUnit report read back."""
+the contract, configured for a contract test, with its progress streamed and its NDJSON events read back
+(each failing check with its case and exchange, so that a finding can be traced to a rule)."""
 
 from __future__ import annotations
 
+import json
 import os
-import re
+import signal
 import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
-from schemathesis.failure_codes import get_failure_class
 
 from conformance.engine.client import mask
 from conformance.engine.results import Check, Part
-from conformance.environment import KEY_ENV, PROFILE_ENV, RATE_ENV
+from conformance.environment import (
+    BUDGET_ENV,
+    BUDGET_SPENT_LINE,
+    KEY_ENV,
+    LEDGER_ENV,
+    PAIRS_ENV,
+    PROFILE_ENV,
+    RATE_ENV,
+    REPORT_TIMEOUT_ENV,
+)
 from conformance.errors import SchemathesisError
 from conformance.profile import Profile
+from conformance.schemathesis.findings import SchemaFinding, read_events
 from mock_server.model.contract import CONTRACT_PATH
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
@@ -44,11 +55,20 @@ _CHECKS = {
     ),
     "negative_data_rejection": (
         "Requests that break the contract are rejected with a 4xx.",
-        ("validation.invalid-request",),
+        (
+            "validation.invalid-request",
+            "import.fields-required",
+            "import.unknown-fields-rejected",
+            "dates.forms",
+            "users.email-not-empty",
+            "lists.limit-outside-rejected",
+            "lists.cursor-opaque",
+            "version.others-rejected",
+        ),
     ),
     "positive_data_acceptance": (
         "Requests the contract allows are not rejected as invalid.",
-        ("import.accepted", "version.default"),
+        ("import.accepted", "version.default", "lists.limit"),
     ),
     "missing_required_header": (
         "Requests missing a required header are rejected.",
@@ -59,6 +79,22 @@ _CHECKS = {
         ("protocol.method-not-allowed",),
     ),
     "ignored_auth": ("Requests without a valid key get 401.", ("auth.bearer", "auth.unauthorized")),
+    "import_row_matches_report": (
+        "After every accepted import the pair's report row shows it, as the contract says.",
+        (
+            "import.shows-in-reports",
+            "import.row-complete",
+            "import.one-record-per-pair",
+            "report.duration",
+            "report.duration-form",
+            "report.enrolled-at",
+            "report.completed-at",
+            "import.quiz-score",
+            "report.quiz-passed",
+            "import.no-third-party-score",
+            "report.quiz-null-otherwise",
+        ),
+    ),
 }
 SCHEMA_CHECKS: tuple[Check, ...] = tuple(
     Check(name, Part.SCHEMA, rules, summary=summary) for name, (summary, rules) in _CHECKS.items()
@@ -68,8 +104,8 @@ CHECKS = tuple(_CHECKS)
 UNEXPECTED_METHODS = ("PATCH", "OPTIONS", "TRACE")
 """Methods the coverage phase may try where the contract has none: never DELETE."""
 HOOKS_MODULE = "conformance.schemathesis.hooks"
-_ST_CODE = re.compile(r"\bST\d{3}\b")
-_OPERATION = re.compile(r"^[A-Z]+ /")
+INTERRUPTED = 130
+"""Schemathesis' exit status when it stops on an interrupt (Ctrl-C, or the hook at the budget)."""
 
 
 @dataclass(frozen=True)
@@ -80,28 +116,35 @@ class SchemaSettings:
     max_examples: int
     seed: int
     rate: float | None
+    report_timeout: float
+    pairs: tuple[tuple[str, str], ...] = ()
+    """The only pairs positive writes may go to (empty: every published profile pair)."""
+    budget: int | None = None
+    """Requests Schemathesis may send (None: no cap)."""
+    deferred: bool = False
+    """Record accepted writes in a ledger instead of polling after each import (rise-conformance judges
+    them in its one report wait)."""
     contract: Path = CONTRACT_PATH
 
 
 @dataclass(frozen=True)
-class SchemaFailure:
-    """One Schemathesis failure: the checks it belongs to, the operation, and its text (request, response)."""
-
-    checks: tuple[str, ...]
-    operation: str
-    code: str
-    text: str
-
-
-@dataclass(frozen=True)
 class SchemaOutcome:
-    failures: tuple[SchemaFailure, ...]
+    findings: tuple[SchemaFinding, ...]
     operations: tuple[str, ...]
     summary: str
+    cases: int = 0
+    ledger: tuple[dict[str, Any], ...] = ()
+    """Accepted writes (imports and enrollments) in the order sent, when deferred."""
+    budget_spent: bool = False
+    interrupted: bool = False
 
 
 def config_text() -> str:
-    """The Schemathesis configuration rise-conformance runs with (the key comes from the environment)."""
+    """The Schemathesis configuration rise-conformance runs with (the key comes from the environment).
+
+    Every check of `SCHEMA_CHECKS` is enabled by name, this project's `import_row_matches_report` too:
+    `[checks] enabled = false` alone would leave it off with the built-ins.
+    """
     checks = "\n".join(f"{name}.enabled = true" for name in CHECKS)
     methods = ", ".join(f'"{m}"' for m in UNEXPECTED_METHODS)
     return (
@@ -114,7 +157,9 @@ def config_text() -> str:
     )
 
 
-def command(settings: SchemaSettings, config: Path, junit: Path) -> list[str]:
+def command(settings: SchemaSettings, config: Path, events: Path) -> list[str]:
+    """The Schemathesis command line; every random choice flows from the seed and nothing from earlier
+    runs (no example database), so the same seed against the same state sends the same requests."""
     return [
         sys.executable, "-m", "schemathesis.cli", "--no-color", "--config-file", str(config),
         "run", str(settings.contract),
@@ -122,8 +167,9 @@ def command(settings: SchemaSettings, config: Path, junit: Path) -> list[str]:
         "--phases", ",".join(PHASES),
         "--max-examples", str(settings.max_examples),
         "--seed", str(settings.seed),
+        "--generation-database", "none",
         "--workers", "1",
-        "--report", "junit", "--report-junit-path", str(junit),
+        "--report", "ndjson", "--report-ndjson-path", str(events),
     ]  # fmt: skip
 
 
@@ -131,16 +177,42 @@ def run_schema_phase(settings: SchemaSettings, on_line: Callable[[str], None]) -
     """Run Schemathesis against the target; every output line goes to `on_line` with the key masked."""
     with tempfile.TemporaryDirectory(prefix="rise-conformance-") as scratch:
         folder = Path(scratch)
-        config, junit, profile = folder / "schemathesis.toml", folder / "junit.xml", folder / "profile.yaml"
+        config, events, profile = (
+            folder / "schemathesis.toml",
+            folder / "events.ndjson",
+            folder / "profile.yaml",
+        )
         config.write_text(config_text(), encoding="utf-8")
         profile.write_text(yaml.safe_dump(_profile_document(settings.profile)), encoding="utf-8")
         env = dict(os.environ, **{KEY_ENV: settings.api_key or "", PROFILE_ENV: str(profile)})
         env[RATE_ENV] = str(settings.rate) if settings.rate else ""
-        lines = list(_stream(command(settings, config, junit), env, settings.api_key, on_line))
-        if not junit.exists():
+        env[REPORT_TIMEOUT_ENV] = f"{settings.report_timeout:g}"
+        # String hashing is salted per process; Schemathesis iterates sets of strings, so the salt too
+        # must come from the seed for a seed to replay the same requests.
+        env["PYTHONHASHSEED"] = str(settings.seed % 4294967296)
+        env[PAIRS_ENV] = ",".join(f"{course}/{user}" for course, user in settings.pairs)
+        env[BUDGET_ENV] = "" if settings.budget is None else str(settings.budget)
+        ledger = folder / "ledger.ndjson"
+        env[LEDGER_ENV] = str(ledger) if settings.deferred else ""
+        lines = list(_stream(command(settings, config, events), env, settings.api_key, on_line))
+        if not events.exists():
             tail = "\n".join(lines[-15:])
             raise SchemathesisError(f"Schemathesis stopped without a report:\n{tail}")
-        return _read_junit(junit.read_text(encoding="utf-8"), settings.api_key, lines)
+        with events.open(encoding="utf-8") as stream:
+            read = read_events(stream, settings.api_key)
+        writes = _ledger(ledger)
+    summary = next(
+        (line.strip("= ") for line in reversed(lines) if line.startswith("=") and " in " in line), ""
+    )
+    spent = BUDGET_SPENT_LINE in lines
+    interrupted = not spent and any(line.startswith("=") and "Interrupted" in line for line in lines)
+    return SchemaOutcome(read.findings, read.operations, summary, read.cases, writes, spent, interrupted)
+
+
+def _ledger(path: Path) -> tuple[dict[str, Any], ...]:
+    if not path.exists():
+        return ()
+    return tuple(json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
 
 
 def _stream(
@@ -162,47 +234,33 @@ def _stream(
         ) from None
     assert process.stdout is not None
     with process:
-        for raw in process.stdout:
-            line = mask(raw.rstrip("\n"), secret)
-            on_line(line)
-            yield line
-    if process.returncode not in (0, 1):
+        try:
+            for raw in process.stdout:
+                line = mask(raw.rstrip("\n"), secret)
+                on_line(line)
+                yield line
+        except KeyboardInterrupt:
+            _stop(process)
+            raise
+    if process.returncode not in (0, 1, INTERRUPTED):
         on_line(f"Schemathesis exited with status {process.returncode}")
-
-
-def _read_junit(text: str, secret: str | None, lines: list[str]) -> SchemaOutcome:
-    root = ElementTree.fromstring(text)
-    failures, operations = [], []
-    for case in root.iter("testcase"):
-        if _OPERATION.match(case.get("name", "")):  # the stateful run has a test case of its own
-            operations.append(case.get("name", "?"))
-        for node in [*case.findall("failure"), *case.findall("error")]:
-            code = _code(node.get("message", ""), node.text or "")
-            body = mask(node.text or "", secret)
-            failures.append(SchemaFailure(_checks_of(code, body), case.get("name", "?"), code, body))
-    summary = next(
-        (line.strip("= ") for line in reversed(lines) if line.startswith("=") and " in " in line), ""
-    )
-    return SchemaOutcome(tuple(failures), tuple(operations), summary)
-
-
-def _code(message: str, text: str) -> str:
-    """The ST code of a JUnit failure (its message, else the first code in its text)."""
-    found = _ST_CODE.search(message) or _ST_CODE.search(text)
-    return found.group(0) if found else message
-
-
-def _checks_of(code: str, text: str) -> tuple[str, ...]:
-    """The Schemathesis checks a failure code belongs to; custom and unknown ones keep their title."""
-    failure_class = get_failure_class(code)
-    if failure_class is not None and failure_class.checks:
-        return tuple(failure_class.checks)
-    title = next((line[2:] for line in text.splitlines() if line.startswith("- ")), code)
-    return (f"schemathesis:{title}",)
 
 
 def _profile_document(profile: Profile) -> dict[str, object]:
     courses = {"quiz": profile.quiz, "no_quiz": profile.no_quiz, "third_party": profile.third_party}
     if profile.unpublished:
         courses["unpublished"] = profile.unpublished
-    return {"courses": courses, "users": list(profile.users)}
+    document: dict[str, object] = {"courses": courses, "users": list(profile.users)}
+    if profile.spare_users:
+        document["spare_users"] = list(profile.spare_users)
+    return document
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """Ctrl-C: let Schemathesis stop as it does on an interrupt (it writes its events), then end it."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conformance.engine.settings import DEFAULT_REPORT_TIMEOUT
 from conformance.environment import KEY_ENV, PROFILE_ENV, RATE_ENV, REPORT_TIMEOUT_ENV
 from conformance.errors import ConformanceError
 from conformance.schemathesis.phase import HOOKS_MODULE, UNEXPECTED_METHODS
@@ -31,7 +32,8 @@ def standalone_config(*, contract: Path = CONTRACT_PATH, base_url: str | None = 
         f"#   schemathesis run {contract}" + ("" if base_url else " --url URL"),
         f"# (the installed contract). The key comes from ${KEY_ENV}; {PROFILE_ENV} names a profile file",
         f"# (default: the mock's demo tenant), {RATE_ENV}=2 paces a shared tenant to 2 requests/s and",
-        f"# {REPORT_TIMEOUT_ENV} is how long import_row_matches_report waits for a report (default 10 s).",
+        f"# {REPORT_TIMEOUT_ENV} is how long import_row_matches_report waits for a report to show an import",
+        f"# (default {DEFAULT_REPORT_TIMEOUT:g} s, Rise's documented lag; it never fails a row before then).",
         f"hooks = {_toml_string(HOOKS_MODULE)}",
         "continue-on-failure = true",
         "# Honour 429 + Retry-After.",

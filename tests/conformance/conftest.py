@@ -58,15 +58,28 @@ class CliRun:
 RunCli = Callable[..., CliRun]
 
 
+def _needs_a_server(args: tuple[str, ...]) -> bool:
+    """The Schemathesis part needs a real server; the others run in-process."""
+    if "--parts" not in args:
+        return True
+    return "schema" in args[args.index("--parts") + 1]
+
+
 @pytest.fixture
 def run_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> RunCli:
-    """`run_cli(app, *args)`: serve `app` on 127.0.0.1 and run `rise-conformance run` against it."""
+    """`run_cli(app, *args)`: run `rise-conformance run` against `app`, in-process (`AppTransport`) unless
+    the Schemathesis part runs (then `app` is served on 127.0.0.1)."""
     counter = iter(range(1000))
 
-    def run(app: object | None, *args: str, key: str = "rise-mock-key", in_process: bool = False) -> CliRun:
-        """`in_process` sends every request straight to `app` (no port): for runs without the schema part."""
+    def run(
+        app: object | None, *args: str, key: str = "rise-mock-key", in_process: bool | None = None
+    ) -> CliRun:
+        """`in_process` sends every request straight to `app` (no port); by default a run goes in-process
+        unless it includes the schema part, which needs a server."""
         report_dir = tmp_path / f"report-{next(counter)}"
         argv = ["run", "--report-dir", str(report_dir), "--seed", "7", *args]
+        if in_process is None:
+            in_process = not _needs_a_server(args)
         if app is None:
             code = main(argv)
         elif in_process:

@@ -38,7 +38,7 @@ def test_api_key_appears_in_no_output_or_report(run_cli) -> None:
     assert run.code == 0, run.out
     assert SECRET not in run.out + run.err
     files = list(run.report_dir.iterdir())
-    assert {path.name for path in files} == {"junit.xml", "report.md"}
+    assert {path.name for path in files} == {"junit.xml", "report.md", "report.json"}
     for path in files:
         assert SECRET not in path.read_text(encoding="utf-8")
 
@@ -200,4 +200,4 @@ def test_report_dir_is_made_with_its_parents_when_the_run_ends(run_cli, tmp_path
     nested = tmp_path / "reports" / "conformance"
     run = run_cli(create_app(), "--parts", "observed", "--report-dir", str(nested))
     assert run.code == 0, run.out
-    assert {path.name for path in nested.iterdir()} == {"junit.xml", "report.md"}
+    assert {path.name for path in nested.iterdir()} == {"junit.xml", "report.md", "report.json"}

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from conformance.checks.dates import parse_duration, parse_instant
+from conformance.checks.dates import instant_us, parse_duration, parse_instant
 from conformance.checks.rows import row_problems
 
 
@@ -73,4 +73,26 @@ def test_row_problems_accepts_row_matching_import() -> None:
     ],
 )
 def test_row_problems_names_each_broken_rule(rows: list[dict[str, object]], kind: str, problem: str) -> None:
-    assert any(problem in found for found in row_problems(rows, BODY, kind))
+    assert any(problem in found.text for found in row_problems(rows, BODY, kind))
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("0001-01-01T14:00:00+14:00", "0001-01-01T00:00:00Z"),
+        ("9999-12-31T23:59:60Z", "9999-12-31T23:59:59.999999Z"),
+        ("2023-05-02", "2023-05-02T02:00:00+02:00"),
+    ],
+)
+def test_instants_compare_at_the_edges_of_the_calendar_without_overflow(one: str, other: str) -> None:
+    first, second = instant_us(one), instant_us(other)
+    assert first is not None and second is not None
+    assert first == second or first - second == 1
+
+
+def test_row_problems_judge_extreme_dates_without_overflow() -> None:
+    body = {"startedAt": "0001-01-01T00:00:00+14:00", "completedAt": "9999-12-31T23:59:59-14:00"}
+    row = {**ROW, **body, "duration": "P1D", "quizScorePercent": None, "isQuizPassed": None}
+    assert [problem.rule for problem in row_problems([row], body, "no_quiz")] == ["report.duration"]
+    row["duration"] = "P3652060DT3H59M59S"
+    assert row_problems([row], body, "no_quiz") == []

@@ -20,8 +20,8 @@ from mock_server.serving import serving
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _schemathesis_run(app: object, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, RISE_REPORT_TIMEOUT="0.5", RISE_CONFORMANCE_PROFILE="")
+def _schemathesis_run(app: object, *extra: str, timeout: str = "0.5") -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, RISE_REPORT_TIMEOUT=timeout, RISE_CONFORMANCE_PROFILE="")
     with serving(app) as url:
         return subprocess.run(
             [sys.executable, "-m", "schemathesis.cli", "--no-color", "run", "openapi.yaml", "--url", url,
@@ -93,3 +93,17 @@ def test_schemathesis_config_command_keeps_an_existing_file(tmp_path: Path, caps
     assert 'base-url = "http://127.0.0.1:8080"' in (tmp_path / "schemathesis.toml").read_text(
         encoding="utf-8"
     )
+
+
+def test_plain_schemathesis_run_waits_for_a_lagging_report_instead_of_failing() -> None:
+    """Lag-safe: the hook polls until the row shows the import, up to RISE_REPORT_TIMEOUT."""
+    lagging = create_app(report_lag=1)
+    done = _schemathesis_run(lagging, "--max-examples", "1", "--phases", "examples", timeout="20")
+    assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_plain_schemathesis_run_fails_a_row_only_once_the_timeout_has_passed() -> None:
+    lagging = create_app(report_lag=30)
+    done = _schemathesis_run(lagging, "--max-examples", "1", "--phases", "examples", timeout="0.3")
+    assert done.returncode == 1, done.stdout[-3000:]
+    assert "RISE_REPORT_TIMEOUT=0.3 s" in done.stdout and "import.shows-in-reports" in done.stdout

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from conformance.checks.differential.phase import DifferentialOutcome
-from conformance.checks.promises import contract_rules
-from conformance.engine.results import Basis, Check, Outcome, Part, Result
+from conformance.engine.catalogue import finding_outcome, load_rules
+from conformance.engine.results import Check, Outcome, Part, Result
 from conformance.profile import Profile
 
 NAME = "differential"
@@ -79,7 +79,7 @@ DIFFERENTIAL_CHECK = Check(NAME, Part.DIFFERENTIAL, RULES_TESTED, summary=DESCRI
 
 
 def rule_statements() -> dict[str, str]:
-    return {rule_id: rule.statement for rule_id, rule in contract_rules().items()}
+    return {rule_id: rule.statement for rule_id, rule in load_rules().items()}
 
 
 def as_results(outcome: DifferentialOutcome, seed: int) -> list[Result]:
@@ -95,19 +95,18 @@ def as_results(outcome: DifferentialOutcome, seed: int) -> list[Result]:
                 f"; the reports lagged, and the phase waited {outcome.waited:.1f} s at its end for them"
             )
         return [Result(DIFFERENTIAL_CHECK, Outcome.PASS, observed=observed, seconds=outcome.seconds)]
-    rules = contract_rules()
+    rules = load_rules()
     results = []
     for finding in outcome.findings:
         rule = rules.get(finding.rule_id)
         check = Check(
             f"{NAME}: {finding.rule_id}", Part.DIFFERENTIAL, (finding.rule_id,), summary=DESCRIPTION
         )
-        drift = rule is not None and rule.basis is Basis.ASSUMPTION
         steps = tuple(f"{index}. {step.describe()}" for index, step in enumerate(finding.steps, 1))
         results.append(
             Result(
                 check,
-                Outcome.DRIFT if drift else Outcome.FAILURE,
+                finding_outcome(rule) if rule is not None else Outcome.FAILURE,
                 expected=finding.expected,
                 observed=finding.observed,
                 exchanges=tuple(finding.exchanges),

@@ -1,9 +1,6 @@
 """With --allow-drift, a server that differs from the mock only on decisions of this contract passes:
 the run lists each difference as drift (the rule, what the contract decided, what the target did) and
 exits 0. Every in-process part runs, so no other check may mistake the decision for a broken fact.
-
-Not collected yet: `rise-conformance run --allow-drift` is still to come. Rename this file to
-test_decision_servers_allow_drift.py once the flag is on main.
 """
 
 from __future__ import annotations
