@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/rise-mock serve --host $(HOST) --port $(PORT)
 
+# Tests run on every core (pytest-xdist); `make test PYTEST_ARGS=...` passes more options.
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 # Debian's chromium, for the dashboard's browser test: installed when missing, as root, where apt exists;
 # otherwise that test is skipped and says why.

@@ -105,6 +105,9 @@ class Ledger:
     accepted_dates: dict[Pair, set[tuple[datetime, datetime]]] = field(default_factory=dict)
     quarantined: set[Pair] = field(default_factory=set)
     """Pairs with a lag finding: no longer judged, so one defect is reported once."""
+    validation_first_seen: bool = False
+    """The target refused an invalid body with 400 where a lookup would also have failed: it validates
+    before the lookups, so a lookup error for another invalid body means that body's rule is not kept."""
     _dates: dict[datetime, Instant] = field(default_factory=dict)
     _markers: int = 0
 

@@ -186,6 +186,8 @@ class Prediction:
     rejected: RejectedWrite | None = None
     previous: dict[Pair, Version | None] = field(default_factory=dict)
     body: dict[str, str] | None = None
+    shows_validation_first: bool = False
+    """Agreed with, this answer shows the target validates before the lookups."""
 
 
 class Oracle:
@@ -226,7 +228,9 @@ class Oracle:
         problem = body_rule(body)
         if spoil.spoiled or problem is not None:
             expected = spoiled(self._invalid_body(course_id, user_id, problem), spoil)
-            return Prediction(expected, rejected=self._rejected(pair, body, expected.rule))
+            first = not spoil.spoiled and self._lookup_fails(course_id, user_id)
+            rejected = self._rejected(pair, body, expected.rule)
+            return Prediction(expected, rejected=rejected, shows_validation_first=first)
         previous = {pair: self._latest(pair)}
         marker = self._begin_write()
         try:
@@ -269,12 +273,19 @@ class Oracle:
 
     def _invalid_body(self, course_id: str, user_id: str, rule: str | None) -> Expected:
         """A refused body: answered with a lookup error instead, validation ran after the lookups, unless
-        only the offsets made the dates reversed (then they were ignored, and the body taken as valid)."""
+        only the offsets made the dates reversed (then they were ignored, and the body taken as valid) or
+        the target was seen to validate first (then it took this body as valid: the body's rule broke)."""
         if rule is None:
             return Expected(202, "import.accepted", empty_body=True)
         lookups = ("course_not_found", "user_not_found", "course_not_published")
-        order = rule if rule == "dates.offset-honoured" else "validation.before-lookups"
+        taken = rule == "dates.offset-honoured" or self.ledger.validation_first_seen
+        order = rule if taken else "validation.before-lookups"
         return refused("invalid_request", rule, dict.fromkeys(lookups, order))
+
+    def _lookup_fails(self, course_id: str, user_id: str) -> bool:
+        state = self.tenant.state()
+        course = state.courses.get(course_id)
+        return course is None or not course.published or user_id not in state.users
 
     def _lookup_error(self, error: RiseError, user_id: str, publication: bool) -> Expected:
         """A refused lookup; with the user unknown too, answering user_not_found breaks the check order."""
@@ -315,6 +326,8 @@ class Oracle:
         """The target agreed with the prediction: settle the write's date and add each pair's next row."""
         if prediction.rejected is not None:
             self.ledger.rejected.append(replace(prediction.rejected, step=step))
+        if prediction.shows_validation_first:
+            self.ledger.validation_first_seen = True
         if prediction.marker is None:
             return
         self.ledger.settle_marker(prediction.marker, window)
