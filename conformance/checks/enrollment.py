@@ -3,7 +3,7 @@ dates the enrollment at the request, keeps an existing one, and takes an unpubli
 
 from __future__ import annotations
 
-from conformance.checks.expect import expect_accepted, shows_dates
+from conformance.checks.expect import expect_accepted, shown_in_both
 from conformance.checks.pairs import (
     dated_near,
     differences,
@@ -147,10 +147,7 @@ def enrolling_again_keeps_the_enrollment(ctx: CheckContext) -> Steps:
     _expect_204(sent, "enroll.keeps-existing", pair)
     course, user = pair
     seen = yield Await(
-        lambda snapshot: (
-            any(shows_dates(r, started, completed) for r in snapshot.pair(course, user))
-            and any(shows_dates(r, started, completed) for r in snapshot.in_course(course, user))
-        ),
+        shown_in_both(course, user, started, completed),
         frozenset({user}),
         frozenset({course}),
         sentinel=True,

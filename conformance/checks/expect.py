@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from conformance.checks.dates import instant_us
 from conformance.engine.catalogue import rule
 from conformance.engine.client import Exchange
+from conformance.engine.context import Snapshot
 from conformance.engine.results import Basis, CheckFailed
 from mock_server.model.contract import ERROR_STATUS
 
@@ -83,6 +85,17 @@ def shows_dates(row: dict[str, Any] | None, started: str, completed: str) -> boo
         and same_instant(row.get("startedAt"), started)
         and same_instant(row.get("completedAt"), completed)
     )
+
+
+def shown_in_both(course: str, user: str, started: str, completed: str) -> Callable[[Snapshot], bool]:
+    """Whether a poll round shows these dates for the pair in the learner and in the course report."""
+
+    def shown(snapshot: Snapshot) -> bool:
+        return any(shows_dates(r, started, completed) for r in snapshot.pair(course, user)) and any(
+            shows_dates(r, started, completed) for r in snapshot.in_course(course, user)
+        )
+
+    return shown
 
 
 def dates_of(row: dict[str, Any] | None) -> str:

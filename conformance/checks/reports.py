@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from conformance.checks.dates import parse_duration, parse_instant
-from conformance.checks.expect import expect_accepted, shows_dates
+from conformance.checks.expect import expect_accepted, shown_in_both, shows_dates
 from conformance.checks.pairs import (
     dated_near,
     differences,
@@ -44,10 +44,7 @@ def import_enrolls_at_the_import(ctx: CheckContext) -> Steps:
     after = now()
     expect_accepted(sent)
     seen = yield Await(
-        lambda snapshot: (
-            any(shows_dates(r, started, completed) for r in snapshot.pair(course, user))
-            and any(shows_dates(r, started, completed) for r in snapshot.in_course(course, user))
-        ),
+        shown_in_both(course, user, started, completed),
         frozenset({user}),
         frozenset({course}),
     )

@@ -12,6 +12,16 @@ from conformance.engine.results import CourseKind
 
 Row = dict[str, Any]
 COMPLETE = "Complete"
+OUTCOME_FIELDS = (
+    "status",
+    "enrolledAt",
+    "startedAt",
+    "completedAt",
+    "duration",
+    "quizScorePercent",
+    "isQuizPassed",
+)
+"""The fields of a report row an import or an enrollment decides (the rest name the pair)."""
 
 
 @dataclass(frozen=True)

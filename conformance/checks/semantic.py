@@ -23,7 +23,14 @@ from conformance.checks.expect import (
     raise_worst,
     same_instant,
 )
-from conformance.checks.rows import COMPLETE, Row, lacks_completed_at, quiz_problems, shows_import
+from conformance.checks.rows import (
+    COMPLETE,
+    OUTCOME_FIELDS,
+    Row,
+    lacks_completed_at,
+    quiz_problems,
+    shows_import,
+)
 from conformance.engine.batch import Steps
 from conformance.engine.client import Exchange
 from conformance.engine.context import (
@@ -40,15 +47,6 @@ from conformance.engine.context import (
 from conformance.engine.pairs import Pair, PairsExhausted
 from conformance.engine.results import Check, CheckFailed, CourseKind, Part, Skip, check
 
-COMPARED_FIELDS = (
-    "status",
-    "enrolledAt",
-    "startedAt",
-    "completedAt",
-    "duration",
-    "quizScorePercent",
-    "isQuizPassed",
-)
 ENROLLMENT_CLOCK_TOLERANCE = timedelta(minutes=2)
 """How far an import-made enrollment date may be from the import's own `Date` header."""
 
@@ -141,7 +139,7 @@ def _expect_unchanged(
     breaks if it was applied."""
     course, user = pair
     before, after = ctx.before.pair(course, user), seen.pair(course, user)
-    if [comparable(r, COMPARED_FIELDS) for r in before] == [comparable(r, COMPARED_FIELDS) for r in after]:
+    if [comparable(r, OUTCOME_FIELDS) for r in before] == [comparable(r, OUTCOME_FIELDS) for r in after]:
         return
     row = after[0] if after else None
     applied = next(((w, r) for w, r in own if row is not None and _shows_any_date(row, w.body)), None)
@@ -570,8 +568,8 @@ def _changed_pairs(before: Snapshot, after: Snapshot) -> list[Pair]:
     for pair in _pairs(before) | _pairs(after):
         if pair[1] not in after.learners:
             continue
-        old = [comparable(r, COMPARED_FIELDS) for r in before.pair(*pair)]
-        new = [comparable(r, COMPARED_FIELDS) for r in after.pair(*pair)]
+        old = [comparable(r, OUTCOME_FIELDS) for r in before.pair(*pair)]
+        new = [comparable(r, OUTCOME_FIELDS) for r in after.pair(*pair)]
         if old != new:
             changed.append(pair)
     return changed

@@ -20,6 +20,7 @@ from conformance.checks.differential.compare import (
 )
 from conformance.checks.differential.findings import Discrepancy
 from conformance.checks.differential.ledger import History, Ledger, Version, Write
+from conformance.checks.rows import OUTCOME_FIELDS
 from mock_server.model.dates import parse_import_date
 from mock_server.model.errors import RiseError
 from mock_server.model.records import Pair, Status
@@ -142,16 +143,7 @@ def describe_row(row: ExpectedRow | Row | None) -> str:
             "isQuizPassed": row.quiz_passed,
         }
         return ", ".join(f"{name} {describe_value(value)}" for name, value in parts.items())
-    shown = (
-        "status",
-        "enrolledAt",
-        "startedAt",
-        "completedAt",
-        "duration",
-        "quizScorePercent",
-        "isQuizPassed",
-    )
-    return ", ".join(f"{name} {row.get(name)!r}" for name in shown)
+    return ", ".join(f"{name} {row.get(name)!r}" for name in OUTCOME_FIELDS)
 
 
 def _unexpected_row(ledger: Ledger, pair: Pair, observed: Row) -> Discrepancy:
