@@ -21,7 +21,15 @@ IN_PROCESS = ",".join(part.value for part in PARTS if part is not Part.SCHEMA)
 def test_run_with_allow_drift_lists_the_decision_and_passes(run_cli, name: str) -> None:
     server = decisions.SERVERS[name]
     run = run_cli(
-        server.build(), "--parts", IN_PROCESS, "--allow-drift", "--report-timeout", "0.5", in_process=True
+        server.build(),
+        "--parts",
+        IN_PROCESS,
+        "--allow-drift",
+        "--report-timeout",
+        "0.5",
+        "--differential-examples",
+        "6",
+        in_process=True,
     )
     assert run.code == 0, f"{name}: {sorted(run.failed)}\n{run.out}"
     drifted = [line for line in run.out.splitlines() if re.match(r"^\S+\s+DRIFT\s", line)]

@@ -30,7 +30,7 @@ FREE_VARIATIONS: dict[str, Callable[[], object]] = {
 
 @pytest.mark.parametrize("variation", FREE_VARIATIONS)
 def test_run_passes_server_differing_only_where_contract_is_free(run_cli, variation: str) -> None:
-    run = run_cli(FREE_VARIATIONS[variation](), "--max-examples", "5")
+    run = run_cli(FREE_VARIATIONS[variation](), "--max-examples", "5", "--differential-examples", "6")
     assert run.code == 0, f"{variation}: false positives {sorted(run.failed)}\n{run.out}"
     assert not run.failed
 

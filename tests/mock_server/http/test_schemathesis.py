@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis.core.parameters import ParameterLocation
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from schemathesis.core.parameters import ParameterLocation
 
 from mock_server import DEFAULT_API_KEY, create_app
 from mock_server.model.errors import RiseError
