@@ -118,13 +118,18 @@ class CompiledRequestValidationOperation(RequestValidationOperation):
             security_query_params=self.security_query_params,
         )
         self._consumes = MediaTypeDict([(c.lower(), None) for c in operation.consumes])
+        self._consumed = frozenset(self._consumes)
+        """The media types the operation takes, as written: one of them needs no range matching."""
         self._body_validators: dict[tuple[str, str], t.Any] = {}
         self._content_types: dict[bytes | None, tuple[str, str]] = {}
         for mime_type in operation.consumes:
             self._body_validator(mime_type, "utf-8")
 
     def validate_mime_type(self, mime_type: str) -> None:
-        if self._operation.consumes and mime_type.lower() not in self._consumes:
+        if not self._operation.consumes:
+            return
+        lowered = mime_type.lower()
+        if lowered not in self._consumed and lowered not in self._consumes:
             raise UnsupportedMediaTypeProblem(
                 detail=f"Invalid Content-type ({mime_type}), expected {self._operation.consumes}"
             )
