@@ -3,7 +3,6 @@ several worker processes (each class implements the protocol of its memory twin)
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import sqlite3
@@ -92,14 +91,7 @@ def _advice(error: sqlite3.Error) -> str:
 
 class Database:
     """One SQLite file; a connection per thread; `atomic()` is an immediate transaction, re-entrant.
-    Statements wait for other processes' writes as `_patiently` says.
-
-    Writers of rise-mock also take turns through an exclusive `flock` on a file beside the database
-    (`FILE-lock`) before they ask SQLite for its write lock: a writer that finds it taken sleeps in the
-    kernel until it is released and goes on at once, instead of retrying SQLite's lock every 50 µs, which
-    under two busy workers cost CPU and let one worker take the lock again before the other woke. Other
-    programs writing the file do not take that turn; SQLite's own lock still keeps them apart. A process
-    that dies (even by SIGKILL) releases its turn with its files."""
+    Statements wait for other processes' writes as `_patiently` says."""
 
     def __init__(self, path: str | Path) -> None:
         """Open (or create) the file; a file that cannot be used raises DatabaseError saying why."""
@@ -132,28 +124,7 @@ class Database:
             connection.execute("PRAGMA cache_size=-65536")
             connection.row_factory = sqlite3.Row
             self._local.connection, self._local.depth = connection, 0
-            self._local.turns = self._turns_file()
         return connection
-
-    def _turns_file(self) -> Any:
-        """This thread's handle on the file whose `flock` writers take turns by; None when it cannot be
-        opened (a read-only folder), and then writers wait for SQLite's lock alone."""
-        try:
-            return open(self.path + "-lock", "ab")  # held as long as the connection
-        except OSError:
-            return None
-
-    @contextmanager
-    def _turn(self) -> Iterator[None]:
-        turns = self._local.turns
-        if turns is None:
-            yield
-            return
-        fcntl.flock(turns.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(turns.fileno(), fcntl.LOCK_UN)
 
     @contextmanager
     def atomic(self) -> Iterator[sqlite3.Connection]:
@@ -165,18 +136,17 @@ class Database:
             finally:
                 self._local.depth -= 1
             return
-        with self._turn():
-            _patiently(lambda: connection.execute("BEGIN IMMEDIATE"))
-            self._local.depth = 1
-            try:
-                yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            else:
-                connection.execute("COMMIT")
-            finally:
-                self._local.depth = 0
+        _patiently(lambda: connection.execute("BEGIN IMMEDIATE"))
+        self._local.depth = 1
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        else:
+            connection.execute("COMMIT")
+        finally:
+            self._local.depth = 0
 
     def rows(self, sql: str, *params: Any) -> list[sqlite3.Row]:
         connection = self._connection()
