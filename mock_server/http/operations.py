@@ -41,10 +41,12 @@ from connexion.middleware.request_validation import (
     RequestValidationMiddleware,
     RequestValidationOperation,
 )
+from connexion.middleware.security import SecurityAPI, SecurityMiddleware, SecurityOperation
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.operations import AbstractOperation
 from connexion.uri_parsing import OpenAPIURIParser
 from connexion.utils import deep_merge, inspect_function_arguments, is_null, is_nullable
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.http.validation import PARSED_BODY, RESOLVED_PATH
@@ -63,6 +65,16 @@ _KEPT_CONTENT_TYPES = 32
 _IMMUTABLE = (str, int, float, bool, type(None))
 """Defaults of these types need no copy per request (Connexion copies them in case the handler changes
 them)."""
+
+
+def _connexion_request(
+    scope: Scope, receive: Receive | None = None, uri_parser: t.Any = None
+) -> ConnexionRequest:
+    """`ConnexionRequest(scope, receive, uri_parser=...)`, made around its Starlette request from the
+    start: the plain constructor first asks whether it has one, a miss that goes through the class's
+    `__getattr__` and an AttributeError on every request."""
+    starlette_request = Request(scope) if receive is None else Request(scope, receive)
+    return ConnexionRequest.from_starlette_request(starlette_request, uri_parser=uri_parser)
 
 
 class CompiledURIParser(OpenAPIURIParser):
@@ -106,13 +118,18 @@ class CompiledRequestValidationOperation(RequestValidationOperation):
             security_query_params=self.security_query_params,
         )
         self._consumes = MediaTypeDict([(c.lower(), None) for c in operation.consumes])
+        self._consumed = frozenset(self._consumes)
+        """The media types the operation takes, as written: one of them needs no range matching."""
         self._body_validators: dict[tuple[str, str], t.Any] = {}
         self._content_types: dict[bytes | None, tuple[str, str]] = {}
         for mime_type in operation.consumes:
             self._body_validator(mime_type, "utf-8")
 
     def validate_mime_type(self, mime_type: str) -> None:
-        if self._operation.consumes and mime_type.lower() not in self._consumes:
+        if not self._operation.consumes:
+            return
+        lowered = mime_type.lower()
+        if lowered not in self._consumed and lowered not in self._consumes:
             raise UnsupportedMediaTypeProblem(
                 detail=f"Invalid Content-type ({mime_type}), expected {self._operation.consumes}"
             )
@@ -170,6 +187,30 @@ class CompiledRequestValidationMiddleware(RequestValidationMiddleware):
     """Connexion's request validation, each operation's validators built when the API is added."""
 
     api_cls = CompiledRequestValidationAPI
+
+
+class QuickSecurityOperation(SecurityOperation):
+    """Connexion's security check of one operation, its request made as `_connexion_request` does."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.security:
+            await self.next_app(scope, receive, send)
+            return
+        await self.verification_fn(_connexion_request(scope))
+        await self.next_app(scope, receive, send)
+
+
+class QuickSecurityAPI(SecurityAPI):
+    def make_operation(self, operation: t.Any) -> SecurityOperation:
+        return QuickSecurityOperation.from_operation(
+            operation, next_app=self.next_app, security_handler_factory=self.security_handler_factory
+        )
+
+
+class QuickSecurityMiddleware(SecurityMiddleware):
+    """Connexion's security middleware with `QuickSecurityOperation`s."""
+
+    api_cls = QuickSecurityAPI
 
 
 class HandlerOperation:
@@ -242,7 +283,7 @@ class HandlerOperation:
         return body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = ConnexionRequest(scope, receive, uri_parser=self._uri_parser)
+        request = _connexion_request(scope, receive, self._uri_parser)
         if self._form is not None:
             response = await self._form(request)
         else:
@@ -307,6 +348,7 @@ class BrowsableMiddleware(SwaggerUIMiddleware):
 
 _REPLACED = {
     SwaggerUIMiddleware: BrowsableMiddleware,
+    SecurityMiddleware: QuickSecurityMiddleware,
     RequestValidationMiddleware: CompiledRequestValidationMiddleware,
 }
 
@@ -317,11 +359,12 @@ def middleware_stack(
     before_browsable: t.Sequence[ASGIApp] = (),
     after_security: t.Sequence[ASGIApp] = (),
 ) -> list[ASGIApp]:
-    """Connexion's default middlewares, with the Swagger UI asked only about its own paths, request
-    validation and the handler call built once per operation; `outermost` placed before them all,
-    `before_browsable` where `MiddlewarePosition.BEFORE_SWAGGER` puts a middleware and `after_security`
-    where `BEFORE_VALIDATION` does (between authentication and request validation). Those two positions
-    name Connexion's own classes, which this stack replaces, so `add_middleware` cannot find them."""
+    """Connexion's default middlewares, with the Swagger UI asked only about its own paths, the security
+    check making its request without a miss, request validation and the handler call built once per
+    operation; `outermost` placed before them all, `before_browsable` where
+    `MiddlewarePosition.BEFORE_SWAGGER` puts a middleware and `after_security` where `BEFORE_VALIDATION`
+    does (between authentication and request validation). Those positions, and `BEFORE_SECURITY`, name
+    Connexion's own classes, which this stack replaces, so `add_middleware` cannot find them."""
     placed = {SwaggerUIMiddleware: before_browsable, RequestValidationMiddleware: after_security}
     stack: list[ASGIApp] = [*outermost]
     for middleware in ConnexionMiddleware.default_middlewares:

@@ -3,7 +3,6 @@ of a real tenant is megabytes); a body over its limit is a 413, however it is se
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope
 
 from mock_server.model.contract import CONTROL_MAX_BODY_BYTES, MAX_BODY_BYTES
@@ -32,7 +31,7 @@ def limited_receive(scope: Scope, receive: Receive, control_prefix: str) -> Rece
         return receive
     control = scope["path"].startswith(control_prefix)
     limit = CONTROL_MAX_BODY_BYTES if control else MAX_BODY_BYTES
-    length = Headers(scope=scope).get("content-length")
+    length = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-length"), None)
     if length is not None and length.isdigit() and int(length) > limit:
         raise _too_large(length, limit, control)
     received = 0

@@ -16,9 +16,12 @@ def lowered(content_type: bytes) -> bytes:
 
 
 def with_lowered_media_type(scope: Scope) -> Scope:
-    """The scope, or a copy whose Content-Type has its media type in lower case."""
+    """The scope, or a copy whose Content-Type has its media type in lower case (the scope itself when
+    every Content-Type is written so already, as clients almost always send it)."""
     headers = scope.get("headers", [])
-    if scope["type"] == "http" and any(name == b"content-type" for name, _ in headers):
+    if scope["type"] == "http" and any(
+        name == b"content-type" and lowered(value) != value for name, value in headers
+    ):
         headers = [(name, lowered(v) if name == b"content-type" else v) for name, v in headers]
         return {**scope, "headers": headers}
     return scope

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.model.contract import API_VERSION, VERSION_HEADER
@@ -55,7 +54,7 @@ class VersionCheckMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            sent = Headers(scope=scope).get(VERSION_HEADER)
+            sent = next((v.decode("latin-1") for k, v in scope["headers"] if k == _STAMP[0]), None)
             if sent is not None and sent != API_VERSION:
                 raise RiseError(
                     "invalid_api_version",

@@ -191,7 +191,13 @@ class SQLiteStore(SQLStore):
 _INSERT_COURSE = "INSERT INTO courses VALUES (?, ?, ?, ?, ?, ?, ?)"
 _INSERT_USER = "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)"
 _INSERT_ENROLLMENT = "INSERT OR REPLACE INTO enrollments VALUES (?, ?, ?)"
-_INSERT_COMPLETION = "INSERT OR REPLACE INTO completions VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_COMPLETION = (
+    "INSERT INTO completions VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (course_id, user_id) DO UPDATE SET "
+    + ", ".join(f"{column} = excluded.{column}" for column in COLUMNS["completions"][2:])
+)
+"""A completion replaces the pair's record in place: an update leaves the primary key's index as it is,
+where a replace deletes the row and inserts it anew, in the table and in that index, so that the commit
+writes more pages while the other workers wait for the write lock."""
 
 _TRIM_EVERY = 100
 """The journal drops entries past its capacity every this many entries."""

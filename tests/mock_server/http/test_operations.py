@@ -18,6 +18,7 @@ from mock_server.http.operations import (
     CompiledRequestValidationMiddleware,
     CompiledURIParser,
     HandlerMiddleware,
+    QuickSecurityMiddleware,
     middleware_stack,
 )
 
@@ -103,7 +104,7 @@ def test_a_body_in_another_charset_is_still_read_by_connexion_for_the_handler(ma
     assert client.post(IMPORT, content=body, headers=headers).status_code == 202
 
 
-def test_middleware_stack_is_connexions_with_three_built_once_and_extras_where_connexion_puts_them() -> None:
+def test_middleware_stack_is_connexions_with_its_replacements_and_extras_where_connexion_puts_them() -> None:
     class Outer:
         pass
 
@@ -116,7 +117,11 @@ def test_middleware_stack_is_connexions_with_three_built_once_and_extras_where_c
     stack = middleware_stack(
         outermost=[Outer], before_browsable=[BeforeBrowsable], after_security=[AfterSecurity]
     )
-    replaced = {SwaggerUIMiddleware: BrowsableMiddleware, RequestValidationMiddleware: AfterSecurity}
+    replaced = {
+        SwaggerUIMiddleware: BrowsableMiddleware,
+        SecurityMiddleware: QuickSecurityMiddleware,
+        RequestValidationMiddleware: AfterSecurity,
+    }
     expected = [replaced.get(m, m) for m in ConnexionMiddleware.default_middlewares]
     expected.insert(expected.index(AfterSecurity) + 1, CompiledRequestValidationMiddleware)
     expected.insert(expected.index(BrowsableMiddleware), BeforeBrowsable)
@@ -124,7 +129,7 @@ def test_middleware_stack_is_connexions_with_three_built_once_and_extras_where_c
     # Where Connexion's own positions would have put them:
     assert stack.index(BeforeBrowsable) == stack.index(BrowsableMiddleware) - 1
     assert (
-        stack.index(SecurityMiddleware)
+        stack.index(QuickSecurityMiddleware)
         < stack.index(AfterSecurity)
         < stack.index(CompiledRequestValidationMiddleware)
     )
