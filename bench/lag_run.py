@@ -78,7 +78,11 @@ def main() -> int:
                 capture_output=True, text=True, check=False,
             )  # fmt: skip
             wall = time.perf_counter() - started
-            document = json.loads((Path(reports) / "report.json").read_text(encoding="utf-8"))
+            written = Path(reports) / "report.json"
+            if not written.exists():
+                print(done.stdout[-3000:], done.stderr[-3000:], sep="\n")
+                return 2
+            document = json.loads(written.read_text(encoding="utf-8"))
     finally:
         mock.terminate()
         mock.wait(timeout=10)

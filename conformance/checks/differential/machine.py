@@ -17,16 +17,10 @@ from conformance.checks.differential import strategies as gen
 from conformance.checks.differential.driver import Driver, Phase, declared_methods
 from conformance.checks.differential.findings import Mismatch
 from conformance.checks.differential.oracle import CLEAN, Spoil
+from conformance.checks.differential.state import StopPhase
 
 UNDECLARED = ("PATCH", "POST", "PUT")
 """Methods tried where a path lacks them; never DELETE (the suite does not send it)."""
-
-
-class StopPhase(KeyboardInterrupt):
-    """Ends the Hypothesis run early (budget spent, target gone); the phase keeps what it found so far.
-
-    An interruption to Hypothesis: it lets one through at once, neither shrinking it nor checking that the
-    stopped example drew what an earlier run of it drew. The phase catches it; a real Ctrl-C is not one."""
 
 
 @dataclass

@@ -13,9 +13,9 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from conformance.checks.differential.driver import Driver
 from conformance.checks.differential.findings import Finding, Mismatch
-from conformance.checks.differential.machine import Budget, StopPhase, machine_class
+from conformance.checks.differential.machine import Budget, machine_class
 from conformance.checks.differential.shrink import shorten
-from conformance.checks.differential.state import POLL_FIRST_SECONDS, POLL_MAX_SECONDS, Lag, Phase
+from conformance.checks.differential.state import POLL_FIRST_SECONDS, POLL_MAX_SECONDS, Lag, Phase, StopPhase
 from conformance.checks.differential.world import StartFailed, read_catalogue
 from conformance.engine.client import RiseClient
 from conformance.profile import Profile
@@ -55,6 +55,8 @@ class DifferentialOutcome:
     """Seconds spent at the end waiting for lagging reports."""
     lagged: bool = False
     """The target's reports were seen to lag (and caught up within --report-timeout)."""
+    budget_spent: bool = False
+    """The run's --budget ran out during the phase: what it judged until then stands, unshrunk."""
 
 
 def run_differential(
@@ -79,13 +81,19 @@ def run_differential(
     except Mismatch as broken:
         outcome.findings.append(broken.finding())
         return _finished(outcome, client, first_request, started)
+    except StopPhase:  # the request budget ran out before the first sequence
+        outcome.budget_spent = True
+        return _finished(outcome, client, first_request, started)
     budget = Budget(chosen.shrink_examples, started + chosen.max_seconds)
     mismatches = _run_machine(phase, budget, chosen)
     if phase.aborted is not None:
         raise phase.aborted
-    mismatches = [shorten(phase, found, chosen.shrink_replays) for found in mismatches]
+    outcome.budget_spent = phase.budget_spent
     waited_from = time.monotonic()
-    settle(phase)
+    if not phase.budget_spent:  # shrinking and the final wait both send requests
+        mismatches = [shorten(phase, found, chosen.shrink_replays) for found in mismatches]
+        waited_from = time.monotonic()
+        settle(phase)
     outcome.waited = time.monotonic() - waited_from
     outcome.lagged = phase.lag is Lag.LAGS
     shrunk = {m.rule_id: m.finding() for m in mismatches}

@@ -16,10 +16,18 @@ from conformance.checks.differential.findings import Discrepancy, Mismatch, Step
 from conformance.checks.differential.ledger import History, Version
 from conformance.checks.differential.oracle import CLEAN, Oracle, Spoil
 from conformance.checks.differential.reconcile import Judgement, Verdict, judge_row, matches
-from conformance.checks.differential.state import POLL_FIRST_SECONDS, POLL_MAX_SECONDS, Call, Lag, Mode, Phase
+from conformance.checks.differential.state import (
+    POLL_FIRST_SECONDS,
+    POLL_MAX_SECONDS,
+    Call,
+    Lag,
+    Mode,
+    Phase,
+    StopPhase,
+)
 from conformance.checks.differential.walks import MAX_PAGES, Walk, identities, walk
 from conformance.checks.differential.world import row_names
-from conformance.engine.client import Exchange
+from conformance.engine.client import BudgetSpent, Exchange
 from conformance.engine.context import WRONG_KEY, segment
 from conformance.errors import TargetError
 from mock_server.model.contract import LIMIT_DEFAULT, LIMIT_MAX, VERSION_HEADER
@@ -64,6 +72,9 @@ class Reader:
         except TargetError as error:
             self.phase.aborted = error
             raise
+        except BudgetSpent:
+            self.phase.budget_spent = True
+            raise StopPhase from None
         received = datetime.now(UTC)
         slack = timedelta(seconds=self.phase.clock_tolerance)
         return exchange, Window(sent - slack, received + slack), time.monotonic()

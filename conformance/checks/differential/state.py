@@ -14,6 +14,14 @@ from conformance.engine.client import RiseClient
 from conformance.profile import Profile
 from mock_server.model.records import Pair
 
+
+class StopPhase(KeyboardInterrupt):
+    """Ends the Hypothesis run early (budget spent, target gone); the phase keeps what it found so far.
+
+    An interruption to Hypothesis: it lets one through at once, neither shrinking it nor checking that the
+    stopped example drew what an earlier run of it drew. The phase catches it; a real Ctrl-C is not one."""
+
+
 POLL_FIRST_SECONDS = 0.05
 POLL_MAX_SECONDS = 2.0
 """Polls for a lagging report back off to at most this: each poll is a paced request per report."""
@@ -57,6 +65,8 @@ class Phase:
     shortest: dict[str, Mismatch] = field(default_factory=dict)
     """The shortest failing sequence seen for each rule (Hypothesis shrinks towards it)."""
     aborted: BaseException | None = None
+    budget_spent: bool = False
+    """The run's request budget ran out: the phase stopped, keeping what it had judged."""
     lag: Lag = Lag.UNKNOWN
     examples: int = 0
     steps: int = 0

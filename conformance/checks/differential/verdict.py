@@ -85,6 +85,9 @@ def rule_statements() -> dict[str, str]:
 def as_results(outcome: DifferentialOutcome, seed: int) -> list[Result]:
     """One result per broken rule (a check named `differential: <rule>`: a failure when Rise documents
     the rule, drift when it is a decision of this contract), or one passed result."""
+    if not outcome.findings and outcome.budget_spent and outcome.steps == 0:
+        why = "the request budget (--budget) ran out before its first sequence"
+        return [Result(DIFFERENTIAL_CHECK, Outcome.SKIP, observed=why, reason="request budget spent")]
     if not outcome.findings:
         observed = (
             f"{outcome.examples} sequences, {outcome.steps} steps, {outcome.requests} requests "
@@ -94,6 +97,8 @@ def as_results(outcome: DifferentialOutcome, seed: int) -> list[Result]:
             observed += (
                 f"; the reports lagged, and the phase waited {outcome.waited:.1f} s at its end for them"
             )
+        if outcome.budget_spent:
+            observed += "; stopped there by the request budget (--budget), its last writes not waited for"
         return [Result(DIFFERENTIAL_CHECK, Outcome.PASS, observed=observed, seconds=outcome.seconds)]
     rules = load_rules()
     results = []

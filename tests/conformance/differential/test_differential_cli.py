@@ -57,3 +57,18 @@ def test_differential_size_defaults_follow_the_pace() -> None:
         unpaced.effective_clock_tolerance
         < RunSettings("https://api.rise.com", "k", profile).effective_clock_tolerance
     )
+
+
+def test_differential_part_stops_cleanly_when_the_request_budget_runs_out(run_cli) -> None:
+    """A budget that ends mid-phase ends the phase, not the run: what it judged stands, and it says so."""
+    run = run_cli(create_app(), *SMALL, "--budget", "120", in_process=True)
+    assert run.code == 0, run.out + run.err
+    assert "Traceback" not in run.err
+    assert "stopped there by the request budget" in (run.report_dir / "report.md").read_text(encoding="utf-8")
+
+
+def test_differential_part_is_skipped_when_the_budget_is_spent_before_it(run_cli) -> None:
+    run = run_cli(create_app(), "--parts", "lists,differential", "--budget", "60", in_process=True)
+    junit = (run.report_dir / "junit.xml").read_text(encoding="utf-8")
+    assert "Traceback" not in run.err
+    assert 'name="differential"' in junit and "skipped" in junit, junit
