@@ -17,9 +17,11 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/rise-mock serve --host $(HOST) --port $(PORT)
 
-# Tests run on every core (pytest-xdist); `make test PYTEST_ARGS=...` passes more options.
+# Tests run in one process per core plus one (pytest-xdist; many tests wait on a served mock, so one more
+# worker keeps the cores busy); `make test PYTEST_ARGS=...` passes more options.
+WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
 
 # Debian's chromium, for the dashboard's browser test: installed when missing, as root, where apt exists;
 # otherwise that test is skipped and says why.
