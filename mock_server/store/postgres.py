@@ -23,9 +23,8 @@ from psycopg.rows import dict_row
 from mock_server.model.records import Completion, Enrollment, TenantState
 from mock_server.model.seed import state_to_document
 from mock_server.store.faults import Fault, take
-from mock_server.store.journal import CAPACITY, JournalEntry, entry_from_json, entry_json, new_entry
 from mock_server.store.rows import completion_values, course_values, enrollment_values, user_values
-from mock_server.store.sql import COLUMNS, DatabaseError, SQLStore, foreign_table
+from mock_server.store.sql import COLUMNS, DatabaseError, SQLJournal, SQLStore, foreign_table
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS courses (id TEXT COLLATE "C" PRIMARY KEY, title TEXT NOT NULL,
@@ -46,8 +45,6 @@ CREATE TABLE IF NOT EXISTS faults (id BIGSERIAL PRIMARY KEY, fault TEXT NOT NULL
 """
 # IDs sort as the model sorts them (by code point) only under the "C" collation.
 
-_TRIM_EVERY = 100
-"""The journal drops entries past its capacity every this many entries (`entries` shows no more)."""
 
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext('rise-mock ' || current_schema()))"
 
@@ -195,33 +192,11 @@ class PostgresStore(SQLStore):
         )
 
 
-class PostgresJournal:
+class PostgresJournal(SQLJournal):
     """The request journal in the shared database, so that every process's requests show (see
     `Journal`)."""
 
-    def __init__(self, database: PostgresDatabase, capacity: int = CAPACITY) -> None:
-        self.capacity = capacity
-        self._db = database
-
-    def record(self, **fields: Any) -> JournalEntry:
-        """Kept in the entry's control-API form, as SQLite keeps it; one statement; older entries are
-        dropped now and then (`entries` never shows more than the capacity)."""
-        document = json.dumps(entry_json(new_entry(0, fields)), default=str)
-        (row,) = self._db.rows("INSERT INTO journal (entry) VALUES (%s) RETURNING id", document)
-        if row["id"] % _TRIM_EVERY == 0:
-            self._db.execute("DELETE FROM journal WHERE id <= %s", row["id"] - self.capacity)
-        return new_entry(row["id"], fields)
-
-    def entries(self, since: int = 0) -> list[JournalEntry]:
-        sql = (
-            "SELECT id, entry FROM journal WHERE id > %s "
-            "AND id > (SELECT coalesce(max(id), 0) FROM journal) - %s ORDER BY id"
-        )
-        rows = self._db.rows(sql, since, self.capacity)
-        return [entry_from_json({**json.loads(row["entry"]), "id": row["id"]}) for row in rows]
-
-    def clear(self) -> None:
-        self._db.execute("DELETE FROM journal")
+    placeholder = "%s"
 
 
 class PostgresFaults:

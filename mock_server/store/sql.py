@@ -11,6 +11,7 @@ from typing import Any
 from mock_server.model.errors import MockError
 from mock_server.model.records import Completion, Course, Enrollment, TenantState, User
 from mock_server.model.seed import state_from_document
+from mock_server.store.journal import CAPACITY, JournalEntry, entry_from_json, entry_json, new_entry
 from mock_server.store.keyset import after_clause, limit_clause
 from mock_server.store.rows import (
     Row,
@@ -160,3 +161,40 @@ class SQLStore:
         limited, limit_params = limit_clause(limit, self.placeholder)
         sql = f"{_select(table, tuple(equal), self.placeholder)}{condition} ORDER BY {key}{limited}"
         return self._db.rows(sql, *equal.values(), *after_params, *limit_params)
+
+
+JOURNAL_TRIM_EVERY = 100
+"""The journal drops entries past its capacity every this many entries."""
+
+
+class SQLJournal:
+    """The request journal in a database several processes share (see `Journal`); a subclass names its
+    driver's parameter placeholder. Each entry is kept in its control-API form, so that the table reads
+    as the journal does, in one statement, so that writers seldom wait for each other; older entries are
+    dropped now and then (`entries` never shows more than the capacity)."""
+
+    placeholder = "?"
+
+    def __init__(self, database: Any, capacity: int = CAPACITY) -> None:
+        self.capacity = capacity
+        self._db = database
+
+    def record(self, **fields: Any) -> JournalEntry:
+        mark = self.placeholder
+        document = json.dumps(entry_json(new_entry(0, fields)), default=str)
+        (row,) = self._db.rows(f"INSERT INTO journal (entry) VALUES ({mark}) RETURNING id", document)
+        if row["id"] % JOURNAL_TRIM_EVERY == 0:
+            self._db.execute(f"DELETE FROM journal WHERE id <= {mark}", row["id"] - self.capacity)
+        return new_entry(row["id"], fields)
+
+    def entries(self, since: int = 0) -> list[JournalEntry]:
+        mark = self.placeholder
+        sql = (
+            f"SELECT id, entry FROM journal WHERE id > {mark} "
+            f"AND id > (SELECT coalesce(max(id), 0) FROM journal) - {mark} ORDER BY id"
+        )
+        rows = self._db.rows(sql, since, self.capacity)
+        return [entry_from_json({**json.loads(row["entry"]), "id": row["id"]}) for row in rows]
+
+    def clear(self) -> None:
+        self._db.execute("DELETE FROM journal")

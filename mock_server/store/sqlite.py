@@ -17,9 +17,8 @@ from typing import Any, TypeVar
 from mock_server.model.records import Completion, Enrollment, TenantState
 from mock_server.model.seed import state_to_document
 from mock_server.store.faults import Fault, take
-from mock_server.store.journal import CAPACITY, JournalEntry, entry_from_json, entry_json, new_entry
 from mock_server.store.rows import completion_values, course_values, enrollment_values, user_values
-from mock_server.store.sql import COLUMNS, DatabaseError, SQLStore, foreign_table
+from mock_server.store.sql import COLUMNS, DatabaseError, SQLJournal, SQLStore, foreign_table
 
 __all__ = ["Database", "DatabaseError", "SQLiteFaults", "SQLiteJournal", "SQLiteStore"]
 
@@ -199,37 +198,11 @@ _INSERT_COMPLETION = (
 where a replace deletes the row and inserts it anew, in the table and in that index, so that the commit
 writes more pages while the other workers wait for the write lock."""
 
-_TRIM_EVERY = 100
-"""The journal drops entries past its capacity every this many entries."""
 
-
-class SQLiteJournal:
+class SQLiteJournal(SQLJournal):
     """The request journal in the shared file, so that every worker's requests show (see `Journal`)."""
 
-    def __init__(self, database: Database, capacity: int = CAPACITY) -> None:
-        self.capacity = capacity
-        self._db = database
-
-    def record(self, **fields: Any) -> JournalEntry:
-        """Kept in the entry's control-API form, so that the file reads as the journal does; one
-        statement, so that workers seldom wait for each other; older entries are dropped now and then
-        (`entries` never shows more than the capacity)."""
-        document = json.dumps(entry_json(new_entry(0, fields)), default=str)
-        (row,) = self._db.rows("INSERT INTO journal (entry) VALUES (?) RETURNING id", document)
-        if row["id"] % _TRIM_EVERY == 0:
-            self._db.execute("DELETE FROM journal WHERE id <= ?", row["id"] - self.capacity)
-        return new_entry(row["id"], fields)
-
-    def entries(self, since: int = 0) -> list[JournalEntry]:
-        sql = (
-            "SELECT id, entry FROM journal WHERE id > ? "
-            "AND id > (SELECT coalesce(max(id), 0) FROM journal) - ? ORDER BY id"
-        )
-        rows = self._db.rows(sql, since, self.capacity)
-        return [entry_from_json({**json.loads(row["entry"]), "id": row["id"]}) for row in rows]
-
-    def clear(self) -> None:
-        self._db.execute("DELETE FROM journal")
+    placeholder = "?"
 
 
 class SQLiteFaults:
