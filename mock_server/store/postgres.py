@@ -12,8 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,9 +21,8 @@ from psycopg.rows import dict_row
 
 from mock_server.model.records import Completion, Enrollment, TenantState
 from mock_server.model.seed import state_to_document
-from mock_server.store.faults import Fault, take
 from mock_server.store.rows import completion_values, course_values, enrollment_values, user_values
-from mock_server.store.sql import COLUMNS, DatabaseError, SQLJournal, SQLStore, foreign_table
+from mock_server.store.sql import COLUMNS, DatabaseError, SQLFaults, SQLJournal, SQLStore, foreign_table
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS courses (id TEXT COLLATE "C" PRIMARY KEY, title TEXT NOT NULL,
@@ -199,39 +197,12 @@ class PostgresJournal(SQLJournal):
     placeholder = "%s"
 
 
-class PostgresFaults:
+class PostgresFaults(SQLFaults):
     """Pending faults in the shared database, so that a fault fires once whichever process takes the
     request (see `Faults`): taking one locks the pending rows until the transaction ends."""
 
-    def __init__(self, database: PostgresDatabase) -> None:
-        self._db = database
+    placeholder = "%s"
+    row_lock = " FOR UPDATE"
 
-    def add(self, fault: Fault) -> None:
-        self._db.execute("INSERT INTO faults (fault) VALUES (%s)", json.dumps(asdict(fault)))
-
-    def clear(self) -> None:
-        self._db.execute("DELETE FROM faults")
-
-    def pending(self) -> list[Fault]:
-        return [fault for _, fault in self._rows("")]
-
-    def take(self, method: str, path: str) -> Fault | None:
-        if take(self.pending(), method, path) is None:
-            return None  # the common case, in one query; a fault added meanwhile comes after this request
-        with self._db.atomic(exclusive=False):
-            rows = self._rows(" FOR UPDATE")
-            taken = take([fault for _, fault in rows], method, path)
-            if taken is None:
-                return None
-            row_id = rows[taken.index][0]
-            if taken.left is None:
-                self._db.execute("DELETE FROM faults WHERE id = %s", row_id)
-            else:
-                self._db.execute(
-                    "UPDATE faults SET fault = %s WHERE id = %s", json.dumps(asdict(taken.left)), row_id
-                )
-            return taken.fault
-
-    def _rows(self, lock: str) -> list[tuple[int, Fault]]:
-        rows = self._db.rows(f"SELECT id, fault FROM faults ORDER BY id{lock}")
-        return [(row["id"], Fault(**json.loads(row["fault"]))) for row in rows]
+    def _transaction(self) -> AbstractContextManager[Any]:
+        return self._db.atomic(exclusive=False)  # the rows' lock is enough; the tenant's is not needed

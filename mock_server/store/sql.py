@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import functools
 import json
+from contextlib import AbstractContextManager
+from dataclasses import asdict
 from typing import Any
 
 from mock_server.model.errors import MockError
 from mock_server.model.records import Completion, Course, Enrollment, TenantState, User
 from mock_server.model.seed import state_from_document
+from mock_server.store.faults import Fault, take
 from mock_server.store.journal import CAPACITY, JournalEntry, entry_from_json, entry_json, new_entry
 from mock_server.store.keyset import after_clause, limit_clause
 from mock_server.store.rows import (
@@ -198,3 +201,48 @@ class SQLJournal:
 
     def clear(self) -> None:
         self._db.execute("DELETE FROM journal")
+
+
+class SQLFaults:
+    """Pending faults in a database several processes share, so that a fault fires once whichever process
+    takes the request (see `Faults`). A subclass names its driver's parameter placeholder, the clause that
+    locks the rows it reads, and the transaction a take runs in."""
+
+    placeholder = "?"
+    row_lock = ""
+
+    def __init__(self, database: Any) -> None:
+        self._db = database
+
+    def add(self, fault: Fault) -> None:
+        self._db.execute(f"INSERT INTO faults (fault) VALUES ({self.placeholder})", json.dumps(asdict(fault)))
+
+    def clear(self) -> None:
+        self._db.execute("DELETE FROM faults")
+
+    def pending(self) -> list[Fault]:
+        return [fault for _, fault in self._rows("")]
+
+    def take(self, method: str, path: str) -> Fault | None:
+        if take(self.pending(), method, path) is None:
+            return None  # the common case, read without a lock; a fault added meanwhile comes later
+        mark = self.placeholder
+        with self._transaction():
+            rows = self._rows(self.row_lock)
+            taken = take([fault for _, fault in rows], method, path)
+            if taken is None:
+                return None
+            row_id = rows[taken.index][0]
+            if taken.left is None:
+                self._db.execute(f"DELETE FROM faults WHERE id = {mark}", row_id)
+            else:
+                left = json.dumps(asdict(taken.left))
+                self._db.execute(f"UPDATE faults SET fault = {mark} WHERE id = {mark}", left, row_id)
+            return taken.fault
+
+    def _transaction(self) -> AbstractContextManager[Any]:
+        return self._db.atomic()
+
+    def _rows(self, lock: str) -> list[tuple[int, Fault]]:
+        rows = self._db.rows(f"SELECT id, fault FROM faults ORDER BY id{lock}")
+        return [(row["id"], Fault(**json.loads(row["fault"]))) for row in rows]

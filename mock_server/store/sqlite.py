@@ -10,15 +10,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
 
 from mock_server.model.records import Completion, Enrollment, TenantState
 from mock_server.model.seed import state_to_document
-from mock_server.store.faults import Fault, take
 from mock_server.store.rows import completion_values, course_values, enrollment_values, user_values
-from mock_server.store.sql import COLUMNS, DatabaseError, SQLJournal, SQLStore, foreign_table
+from mock_server.store.sql import COLUMNS, DatabaseError, SQLFaults, SQLJournal, SQLStore, foreign_table
 
 __all__ = ["Database", "DatabaseError", "SQLiteFaults", "SQLiteJournal", "SQLiteStore"]
 
@@ -205,39 +203,8 @@ class SQLiteJournal(SQLJournal):
     placeholder = "?"
 
 
-class SQLiteFaults:
+class SQLiteFaults(SQLFaults):
     """Pending faults in the shared file, so that a fault fires once whichever worker takes the request
-    (see `Faults`)."""
+    (see `Faults`); a take runs under the file's write lock."""
 
-    def __init__(self, database: Database) -> None:
-        self._db = database
-
-    def add(self, fault: Fault) -> None:
-        self._db.execute("INSERT INTO faults (fault) VALUES (?)", json.dumps(asdict(fault)))
-
-    def clear(self) -> None:
-        self._db.execute("DELETE FROM faults")
-
-    def pending(self) -> list[Fault]:
-        return [fault for _, fault in self._rows()]
-
-    def take(self, method: str, path: str) -> Fault | None:
-        if take(self.pending(), method, path) is None:
-            return None  # the common case, read without the write lock; a fault added meanwhile is later
-        with self._db.atomic():
-            rows = self._rows()
-            taken = take([fault for _, fault in rows], method, path)
-            if taken is None:
-                return None
-            row_id = rows[taken.index][0]
-            if taken.left is None:
-                self._db.execute("DELETE FROM faults WHERE id = ?", row_id)
-            else:
-                self._db.execute(
-                    "UPDATE faults SET fault = ? WHERE id = ?", json.dumps(asdict(taken.left)), row_id
-                )
-            return taken.fault
-
-    def _rows(self) -> list[tuple[int, Fault]]:
-        rows = self._db.rows("SELECT id, fault FROM faults ORDER BY id")
-        return [(row["id"], Fault(**json.loads(row["fault"]))) for row in rows]
+    placeholder = "?"
