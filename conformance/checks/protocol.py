@@ -35,9 +35,14 @@ from conformance.checks.refusals import JSON, ProtocolRun, made_up, path_of
 from conformance.checks.sweeps import Sweeps
 from conformance.engine.context import WRONG_KEY, CheckContext, completions_path, segment
 from conformance.engine.results import Check, Part
-from mock_server.model.contract import API_VERSION, MAX_BODY_BYTES, VERSION_HEADER, load_contract
+from mock_server.model.contract import (
+    API_VERSION,
+    MAX_BODY_BYTES,
+    VERSION_HEADER,
+    declared_methods,
+    load_contract,
+)
 
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 OTHER_VERSIONS = {
     "an older version": "2019-01-01",
     "a newer version": "2024-06-01",
@@ -86,8 +91,7 @@ class ProtocolPromises:
         """
         course, user = self.run.prepare(ctx)
         probes: list[tuple[Probe, frozenset[str]]] = []
-        for index, (template, item) in enumerate(load_contract()["paths"].items()):
-            declared = frozenset(m.upper() for m in item if m in METHODS)
+        for index, (template, declared) in enumerate(declared_methods().items()):
             path = path_of(template, course, user)
             tried = ["PATCH", "GET" if "GET" not in declared else "POST"]
             tried += ["OPTIONS", "TRACE"] if index < 2 else []

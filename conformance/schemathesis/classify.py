@@ -26,9 +26,8 @@ from typing import Any
 
 from conformance.engine.catalogue import load_rules
 from conformance.engine.results import Basis, Rule
-from mock_server.model.contract import ERROR_STATUS, load_contract
+from mock_server.model.contract import ERROR_STATUS, OPERATION_METHODS, load_contract
 
-_METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 _SCENARIO_KEYWORDS = {
     "value_above_maximum": "maximum",
     "value_below_minimum": "minimum",
@@ -234,7 +233,7 @@ def _operations() -> dict[tuple[str, str], _Operation]:
     for path, item in contract["paths"].items():
         base = f"/paths/{_escape(path)}"
         shared = _parameters(item.get("parameters", []), f"{base}/parameters")
-        for method in _METHODS:
+        for method in OPERATION_METHODS:
             if method not in item:
                 continue
             operation = item[method]

@@ -27,6 +27,19 @@ def load_contract(path: Path = CONTRACT_PATH) -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
+OPERATION_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+"""The keys of an OpenAPI path item that name an operation."""
+
+
+@cache
+def declared_methods() -> dict[str, frozenset[str]]:
+    """Each path of the contract and the methods it declares, upper-case."""
+    return {
+        path: frozenset(m.upper() for m in item if m in OPERATION_METHODS)
+        for path, item in load_contract()["paths"].items()
+    }
+
+
 def _components() -> dict[str, Any]:
     return load_contract()["components"]
 

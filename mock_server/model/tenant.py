@@ -99,6 +99,10 @@ class Tenant:
 
     # -- reads ----------------------------------------------------------------------------------
 
+    def import_lookups(self, course_id: str, user_id: str) -> None:
+        """The lookups an import makes, in their order, without the import: raises their RiseError."""
+        rules.import_target(self._store.course(course_id), self._store.user(user_id), course_id, user_id)
+
     def course(self, course_id: str) -> Course:
         return rules.require_course(self._store.course(course_id), course_id)
 

@@ -30,6 +30,16 @@ def mock_app(tenant_class: type[Tenant] = Tenant, **options: Any) -> ASGIApp:
     return create_app(tenant=demo_tenant(tenant_class), **options)
 
 
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body, however many messages it came in."""
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return body
+
+
 class ResponseRewriter:
     """Buffers each HTTP response of `app` and hands status, headers and body to `rewrite`."""
 
@@ -73,12 +83,7 @@ class RequestRewriter:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         scope, body = self.rewrite(dict(scope), body)
         sent = False
 

@@ -33,18 +33,9 @@ from conformance.checks.differential.state import Mode, Phase
 from conformance.checks.differential.walks import Walk, identities, walk, walk_budget
 from conformance.engine.client import Exchange
 from conformance.engine.context import completions_path, segment
-from mock_server.model.contract import LIMIT_DEFAULT, load_contract
+from mock_server.model.contract import LIMIT_DEFAULT, declared_methods
 
-__all__ = ["Driver", "Phase", "declared_methods"]
-_HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
-
-
-def declared_methods() -> dict[str, frozenset[str]]:
-    """Each path of the contract and the methods it has (read from openapi.yaml)."""
-    return {
-        path: frozenset(m.upper() for m in item if m in _HTTP_METHODS)
-        for path, item in load_contract()["paths"].items()
-    }
+__all__ = ["Driver", "Phase"]
 
 
 def recorded(operation: Callable[..., None]) -> Callable[..., None]:

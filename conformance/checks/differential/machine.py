@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
 
 from conformance.checks.differential import strategies as gen
-from conformance.checks.differential.driver import Driver, Phase, declared_methods
+from conformance.checks.differential.driver import Driver, Phase
 from conformance.checks.differential.findings import Mismatch
 from conformance.checks.differential.oracle import CLEAN, Spoil
 from conformance.checks.differential.state import StopPhase
+from mock_server.model.contract import declared_methods
 
 UNDECLARED = ("PATCH", "POST", "PUT")
 """Methods tried where a path lacks them; never DELETE (the suite does not send it)."""

@@ -283,9 +283,11 @@ class Oracle:
         return refused("invalid_request", rule, dict.fromkeys(lookups, order))
 
     def _lookup_fails(self, course_id: str, user_id: str) -> bool:
-        state = self.tenant.state()
-        course = state.courses.get(course_id)
-        return course is None or not course.published or user_id not in state.users
+        try:
+            self.tenant.import_lookups(course_id, user_id)
+        except RiseError:
+            return True
+        return False
 
     def _lookup_error(self, error: RiseError, user_id: str, publication: bool) -> Expected:
         """A refused lookup; with the user unknown too, answering user_not_found breaks the check order."""

@@ -10,7 +10,14 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl
 
-from conformance_servers import RequestRewriter, ResponseRewriter, demo_tenant, json_rewriter, report_rows
+from conformance_servers import (
+    RequestRewriter,
+    ResponseRewriter,
+    demo_tenant,
+    json_rewriter,
+    read_body,
+    report_rows,
+)
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.http.app import create_app
@@ -103,12 +110,7 @@ def guarded(app: ASGIApp, intercept: Intercept) -> ASGIApp:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         if await intercept(scope, body, send):
             return
         replayed = False

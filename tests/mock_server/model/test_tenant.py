@@ -90,6 +90,28 @@ def test_tenant_import_completion_keeps_the_enrollment_made_by_the_first_import(
 
 
 @pytest.mark.parametrize(
+    ("course_id", "user_id", "code"),
+    [
+        ("course-404", "user-404", "course_not_found"),
+        ("draft-301", "user-404", "course_not_published"),
+        ("rise-quiz-101", "user-404", "user_not_found"),
+        ("rise-quiz-101", "user-ada", None),
+    ],
+)
+def test_tenant_import_lookups_answer_as_an_import_would_and_write_nothing(
+    tenant: Tenant, course_id: str, user_id: str, code: str | None
+) -> None:
+    before = tenant.state()
+    if code is None:
+        tenant.import_lookups(course_id, user_id)
+    else:
+        with pytest.raises(RiseError) as error:
+            tenant.import_lookups(course_id, user_id)
+        assert error.value.code == code
+    assert tenant.state() == before
+
+
+@pytest.mark.parametrize(
     ("course_id", "user_id", "body", "code"),
     [
         ("course-404", "user-404", SAME_DAY, "course_not_found"),
