@@ -110,15 +110,15 @@ def differential_part(run: RunContext) -> list[Result]:
     settings = run.settings
     if settings.dry_run:
         return [planned(settings.profile)]
-    unpaced = settings.effective_rate is None
+    shrink_examples, shrink_replays = settings.shrink_effort
     chosen = DifferentialSettings(
         examples=settings.effective_differential_examples,
         steps=settings.differential_steps,
         seed=run.seed,
         report_timeout=settings.report_timeout,
         clock_tolerance=settings.effective_clock_tolerance,
-        shrink_examples=60 if unpaced else 8,
-        shrink_replays=30 if unpaced else 8,
+        shrink_examples=shrink_examples,
+        shrink_replays=shrink_replays,
         lags=any(lag > LAG_SEEN_SECONDS for lag in run.checks.report_lags),
     )
     return as_results(run_differential(run.client, settings.profile, chosen), run.seed)

@@ -35,6 +35,10 @@ DIFFERENTIAL_PACED = 5
 """Differential sequences: unpaced (loopback) --max-examples plus 5 (30 by default, about 10 s for the
 mock), so that a quick run stays quick; paced (off loopback, or --rate-limit) 5, about 2 minutes at 2/s."""
 DIFFERENTIAL_STEPS = 20
+SHRINK_PACED = 8
+"""Paced, a failure is shrunk by at most 8 more sequences and 8 replays (each costs a sequence's requests at
+2/s); unpaced, by twice as many sequences as the search ran and as many replays, so that shrinking stays in
+proportion to the search (60 and 30 at the defaults)."""
 CLOCK_TOLERANCE = {True: 2.0, False: 120.0}
 """Seconds a date the target sets at a request may lie outside it, on loopback and off it."""
 
@@ -86,6 +90,14 @@ class RunSettings:
         if self.effective_rate is None:
             return self.max_examples + DIFFERENTIAL_EXTRA_EXAMPLES
         return DIFFERENTIAL_PACED
+
+    @property
+    def shrink_effort(self) -> tuple[int, int]:
+        """Sequences Hypothesis may spend shrinking a differential failure, and replays leaving steps out."""
+        if self.effective_rate is not None:
+            return SHRINK_PACED, SHRINK_PACED
+        examples = self.effective_differential_examples
+        return 2 * examples, examples
 
     @property
     def effective_clock_tolerance(self) -> float:

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import json
 import os
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import schemathesis
 from schemathesis import GenerationMode
 
@@ -177,7 +179,7 @@ def import_row_matches_report(ctx: Any, response: Any, case: Any) -> bool | None
 def judge_import_row(base_url: str, request_headers: Any, course: str, user: str, body: Any) -> list[str]:
     """Poll the learner report until the pair's row shows the import (or the timeout passes); judge it."""
     headers = {"Authorization": request_headers.get("Authorization", "")}
-    with RiseClient(base_url, None, pacer=_pacer) as client:
+    with RiseClient(base_url, None, pacer=_pacer, http=_http()) as client:
         reader = ReportReader(client, headers)
         try:
             waited = Poller(report_timeout()).wait(
@@ -192,6 +194,13 @@ def judge_import_row(base_url: str, request_headers: Any, course: str, user: str
             f"{report_timeout():g} s, got {len(waited.value)} row(s) without it [import.shows-in-reports]"
         ]
     return [problem.text for problem in row_problems(waited.value, body, _profile.kind_of(course))]
+
+
+@cache
+def _http() -> httpx.Client:
+    """One connection pool for every report read of the process: a client per import would build a TLS
+    context and a connection each time."""
+    return httpx.Client(timeout=RiseClient.timeout, follow_redirects=False)
 
 
 def record(ledger: str, kind: str, course: str, user: str, body: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -31,7 +32,7 @@ from mock_server.middleware.control_access import ControlAccessMiddleware  # noq
 from mock_server.middleware.faults import FaultMiddleware  # noqa: E402
 from mock_server.middleware.journal import JournalMiddleware  # noqa: E402
 from mock_server.middleware.version import VersionCheckMiddleware, VersionHeaderMiddleware  # noqa: E402
-from mock_server.model.contract import CONTRACT_PATH, CONTROL_CONTRACT_PATH  # noqa: E402
+from mock_server.model.contract import CONTRACT_PATH, CONTROL_CONTRACT_PATH, load_contract  # noqa: E402
 from mock_server.model.errors import RiseError  # noqa: E402
 from mock_server.model.seed import DEFAULT_API_KEY  # noqa: E402
 from mock_server.model.tenant import Tenant  # noqa: E402
@@ -52,6 +53,12 @@ def _resolver(handlers: Mapping[str, Callable[..., Any]]) -> Resolver:
         return handlers[operation_id]
 
     return Resolver(function_resolver=resolve)
+
+
+def _document(path: Path) -> dict[str, Any]:
+    """A contract for Connexion, which fills in defaults in what it is given: a copy of the one read once
+    per process, so that an app is built without parsing YAML again."""
+    return copy.deepcopy(load_contract(path))
 
 
 def create_app(
@@ -109,7 +116,7 @@ def create_app(
         uri_parser_class=CompiledURIParser,
     )
     app.add_api(
-        CONTRACT_PATH,
+        _document(CONTRACT_PATH),
         resolver=_resolver(RiseApi(tenant, base_url).handlers()),
         strict_validation=True,
         validate_responses=validate_responses,
@@ -117,7 +124,7 @@ def create_app(
     )
     if control_api:
         app.add_api(
-            CONTROL_CONTRACT_PATH,
+            _document(CONTROL_CONTRACT_PATH),
             base_path=CONTROL_BASE_PATH,
             resolver=_resolver(ControlApi(tenant, journal, faults).handlers()),
             strict_validation=True,
