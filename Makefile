@@ -18,10 +18,11 @@ serve: $(STAMP)
 	$(BIN)/rise-mock serve --host $(HOST) --port $(PORT)
 
 # Tests run in one process per core plus one (pytest-xdist; many tests wait on a served mock, so one more
-# worker keeps the cores busy); `make test PYTEST_ARGS=...` passes more options.
+# worker keeps the cores busy), and a worker that runs out takes queued tests from the others (worksteal), so
+# that the long end-to-end runs do not finish on one worker; `make test PYTEST_ARGS=...` passes more options.
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Debian's chromium, for the dashboard's browser test: installed when missing, as root, where apt exists;
 # otherwise that test is skipped and says why.
