@@ -147,12 +147,12 @@ def report_pages(app: Any, count: int) -> dict[str, tuple[float, float]]:
 
 def stores(state: TenantState, folder: Path, pg: str | None) -> list[tuple[str, Any]]:
     """(name, app) for each medium, each holding `state`."""
-    from mock_server.store.sqlite import Database, SQLiteFaults, SQLiteJournal, SQLiteStore
+    from mock_server.store.sqlite import open_sqlite
 
     found = [("memory", app_over(MemoryStore(state)))]
-    db = Database(folder / f"scale-{len(state.completions)}.sqlite3")
-    SQLiteStore(db).replace(state)
-    found.append(("sqlite", app_over(SQLiteStore(db), SQLiteJournal(db), SQLiteFaults(db))))
+    sqlite = open_sqlite(folder / f"scale-{len(state.completions)}.sqlite3")
+    sqlite[0].replace(state)
+    found.append(("sqlite", app_over(*sqlite)))
     if pg:
         from mock_server.store import postgres
 

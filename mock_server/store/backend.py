@@ -18,7 +18,7 @@ from mock_server.store.postgres import (
     PostgresStore,
     printable_url,
 )
-from mock_server.store.sqlite import Database, SQLiteFaults, SQLiteJournal, SQLiteStore
+from mock_server.store.sqlite import open_sqlite
 
 POSTGRES_URL_SCHEMES = ("postgresql://", "postgres://")
 
@@ -59,8 +59,7 @@ def open_backend(
         pg = PostgresDatabase(str(database))
         store, journal, faults = PostgresStore(pg), PostgresJournal(pg), PostgresFaults(pg)
     else:
-        db = Database(database)
-        store, journal, faults = SQLiteStore(db), SQLiteJournal(db), SQLiteFaults(db)
+        store, journal, faults = open_sqlite(database)
     kept = not reseed and store.holds_tenant()
     tenant = Tenant(seed_state, store=store, keep_existing=kept, report_lag=lag)
     if not kept:

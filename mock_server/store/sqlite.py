@@ -9,16 +9,21 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: writers there meet only SQLite's own lock
+    fcntl = None  # type: ignore[assignment]
 
 from mock_server.model.records import Completion, Enrollment, TenantState
 from mock_server.model.seed import state_to_document
 from mock_server.store.rows import completion_values, course_values, enrollment_values, user_values
 from mock_server.store.sql import COLUMNS, DatabaseError, SQLFaults, SQLJournal, SQLStore, foreign_table
 
-__all__ = ["Database", "DatabaseError", "SQLiteFaults", "SQLiteJournal", "SQLiteStore"]
+__all__ = ["Database", "DatabaseError", "SQLiteFaults", "SQLiteJournal", "SQLiteStore", "open_sqlite"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS courses (id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL,
@@ -32,11 +37,22 @@ CREATE TABLE IF NOT EXISTS completions (course_id TEXT NOT NULL, user_id TEXT NO
     started_at TEXT NOT NULL, completed_at TEXT NOT NULL, course_version INTEGER NOT NULL,
     quiz_score_percent REAL, imported_at TEXT, shown_before TEXT, PRIMARY KEY (course_id, user_id));
 CREATE TABLE IF NOT EXISTS seed (id INTEGER PRIMARY KEY CHECK (id = 1), document TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS faults (id INTEGER PRIMARY KEY AUTOINCREMENT, fault TEXT NOT NULL);
 """
+_JOURNAL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL);
+"""
+JOURNAL_SUFFIX = ".requests"
+"""The request journal lives in a file of its own beside the tenant's (`FILE.requests`): SQLite lets one
+writer at a time into a file, and a journal entry written after each request would otherwise wait behind
+the other workers' imports, and they behind it."""
 
 
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+"""How the statements that write begin (REPLACE cut to the six characters compared)."""
+_CHECKPOINT_EVERY = 500
+"""Transactions of a thread between its checkpoints of the write-ahead log into the file (SQLite's own
+would run inside a commit, every 1,000 pages, while the other workers wait for the write lock)."""
 _LOCK_WAIT_SECONDS = 30
 _LOCK_STEP_SECONDS = 0.00005
 T = TypeVar("T")
@@ -90,7 +106,7 @@ class Database:
     """One SQLite file; a connection per thread; `atomic()` is an immediate transaction, re-entrant.
     Statements wait for other processes' writes as `_patiently` says."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, schema: str = _SCHEMA) -> None:
         """Open (or create) the file; a file that cannot be used raises DatabaseError saying why."""
         self.path = str(path)
         self._local = threading.local()
@@ -100,7 +116,7 @@ class Database:
                 reason = self._foreign_table()
                 if reason is None:
                     connection = self._connection()
-                    _patiently(lambda: connection.executescript(_SCHEMA))
+                    _patiently(lambda: connection.executescript(schema))
             except sqlite3.Error as error:
                 reason = _advice(error)
         if reason is not None:
@@ -119,9 +135,24 @@ class Database:
             # A seed of 100,000 completions is one transaction; a larger page cache keeps it from
             # spilling to the log page by page (the cache grows only as far as it is used).
             connection.execute("PRAGMA cache_size=-65536")
+            connection.execute("PRAGMA mmap_size=268435456")
+            # Checkpoints run after the writer lock is let go (see atomic), not inside a commit.
+            connection.execute("PRAGMA wal_autocheckpoint=0")
             connection.row_factory = sqlite3.Row
             self._local.connection, self._local.depth = connection, 0
         return connection
+
+    def _writer_lock(self) -> int | None:
+        """This thread's handle on the file beside the database that writers queue on (flock): a waiting
+        writer sleeps in the kernel and wakes as soon as the lock is free, where a retry loop would poll
+        and let the holder take the lock again and again first."""
+        if fcntl is None:
+            return None
+        pid, handle = getattr(self._local, "writer_lock", (None, None))
+        if pid != os.getpid():  # a forked child shares its parent's handle, and with it the lock: its own
+            handle = os.open(self.path + "-writers", os.O_RDWR | os.O_CREAT, 0o600)
+            self._local.writer_lock = (os.getpid(), handle)
+        return handle
 
     @contextmanager
     def atomic(self) -> Iterator[sqlite3.Connection]:
@@ -133,33 +164,51 @@ class Database:
             finally:
                 self._local.depth -= 1
             return
-        _patiently(lambda: connection.execute("BEGIN IMMEDIATE"))
-        self._local.depth = 1
+        queue = self._writer_lock()
+        if queue is not None:
+            fcntl.flock(queue, fcntl.LOCK_EX)
         try:
-            yield connection
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        else:
-            connection.execute("COMMIT")
+            _patiently(lambda: connection.execute("BEGIN IMMEDIATE"))
+            self._local.depth = 1
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            else:
+                connection.execute("COMMIT")
+            finally:
+                self._local.depth = 0
         finally:
-            self._local.depth = 0
+            if queue is not None:
+                fcntl.flock(queue, fcntl.LOCK_UN)
+        self._local.commits = commits = getattr(self._local, "commits", 0) + 1
+        if commits % _CHECKPOINT_EVERY == 0:
+            # Another process checkpointing at the same moment refuses this one: the next turn comes soon.
+            with suppress(sqlite3.OperationalError):
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def rows(self, sql: str, *params: Any) -> list[sqlite3.Row]:
         connection = self._connection()
-        return self._run(lambda: connection.execute(sql, params).fetchall())
+        return self._run(sql, lambda: connection.execute(sql, params).fetchall())
 
     def execute(self, sql: str, *params: Any) -> None:
         connection = self._connection()
-        self._run(lambda: connection.execute(sql, params))
+        self._run(sql, lambda: connection.execute(sql, params))
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         connection = self._connection()
-        self._run(lambda: connection.executemany(sql, rows))
+        self._run(sql, lambda: connection.executemany(sql, rows))
 
-    def _run(self, statement: Callable[[], T]) -> T:
-        """Inside a transaction the lock is held already; outside, a statement waits for it."""
-        return statement() if self._local.depth else _patiently(statement)
+    def _run(self, sql: str, statement: Callable[[], T]) -> T:
+        """Inside a transaction the lock is held already; outside, a write queues for it as a transaction
+        does, and a read waits only for what SQLite itself refuses."""
+        if self._local.depth:
+            return statement()
+        if sql.lstrip()[:6].upper() in _WRITES:
+            with self.atomic():
+                return statement()
+        return _patiently(statement)
 
 
 class SQLiteStore(SQLStore):
@@ -198,7 +247,8 @@ writes more pages while the other workers wait for the write lock."""
 
 
 class SQLiteJournal(SQLJournal):
-    """The request journal in the shared file, so that every worker's requests show (see `Journal`)."""
+    """The request journal in a file the workers share, so that every worker's requests show (see
+    `Journal`); `open_sqlite` opens it."""
 
     placeholder = "?"
 
@@ -208,3 +258,11 @@ class SQLiteFaults(SQLFaults):
     (see `Faults`); a take runs under the file's write lock."""
 
     placeholder = "?"
+
+
+def open_sqlite(path: str | Path) -> tuple[SQLiteStore, SQLiteJournal, SQLiteFaults]:
+    """The tenant and its faults in the file `path`, the request journal in its own file beside it
+    (JOURNAL_SUFFIX); a file that cannot be used raises DatabaseError saying why."""
+    tenant = Database(path)
+    journal = Database(str(path) + JOURNAL_SUFFIX, schema=_JOURNAL_SCHEMA)
+    return SQLiteStore(tenant), SQLiteJournal(journal), SQLiteFaults(tenant)

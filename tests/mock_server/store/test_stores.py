@@ -34,7 +34,7 @@ from mock_server.store.postgres import (
     PostgresStore,
 )
 from mock_server.store.sql import DatabaseError
-from mock_server.store.sqlite import Database, SQLiteFaults, SQLiteJournal, SQLiteStore
+from mock_server.store.sqlite import open_sqlite
 
 DEMO = load_seed_file(DEMO_SEED_PATH)
 WHEN = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -67,8 +67,7 @@ def _parts(database: str):
     if database.startswith("postgresql://"):
         db = PostgresDatabase(database)
         return PostgresStore(db), PostgresJournal(db), PostgresFaults(db)
-    db = Database(database)
-    return SQLiteStore(db), SQLiteJournal(db), SQLiteFaults(db)
+    return open_sqlite(database)
 
 
 def _opened(request, tmp_path, memory: tuple):
@@ -460,3 +459,18 @@ def test_postgres_database_whose_schema_is_missing_says_what_to_check(postgres_s
     assert isinstance(error.value, DatabaseError)  # rise-mock serve exits 2 on it, as on a bad SQLite file
     assert "cannot create rise-mock's tables" in str(error.value)
     assert "schema" in str(error.value)
+
+
+def test_sqlite_journal_has_its_own_file_so_that_its_writes_never_wait_behind_the_tenants(tmp_path):
+    database = tmp_path / "tenant.sqlite3"
+    store, journal, _ = open_sqlite(database)
+    assert (tmp_path / "tenant.sqlite3.requests").exists()
+    with sqlite3.connect(database, isolation_level=None) as other_process:
+        other_process.execute("BEGIN IMMEDIATE")  # another worker in the middle of an import
+        entry = journal.record(**_entry_fields())
+        other_process.execute("ROLLBACK")
+    assert [e.id for e in journal.entries()] == [entry.id]
+    with sqlite3.connect(database) as tenant_file:
+        tables = {row[0] for row in tenant_file.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "journal" not in tables and {"completions", "faults"} <= tables
+    assert store.holds_tenant() is False
