@@ -471,6 +471,8 @@ def test_sqlite_journal_has_its_own_file_so_that_its_writes_never_wait_behind_th
         other_process.execute("ROLLBACK")
     assert [e.id for e in journal.entries()] == [entry.id]
     with sqlite3.connect(database) as tenant_file:
-        tables = {row[0] for row in tenant_file.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {
+            row[0] for row in tenant_file.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
     assert "journal" not in tables and {"completions", "faults"} <= tables
     assert store.holds_tenant() is False
