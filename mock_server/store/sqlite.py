@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 try:
     import fcntl
-except ImportError:  # not on Windows: writers there meet only SQLite's own lock
+except ImportError:  # Windows has no flock: writers there meet only SQLite's own lock
     fcntl = None  # type: ignore[assignment]
 
 from mock_server.model.records import Completion, Enrollment, TenantState
@@ -135,6 +135,8 @@ class Database:
             # A seed of 100,000 completions is one transaction; a larger page cache keeps it from
             # spilling to the log page by page (the cache grows only as far as it is used).
             connection.execute("PRAGMA cache_size=-65536")
+            # Every commit of another worker empties this connection's page cache: mapped, the file's
+            # pages are read again without a system call each.
             connection.execute("PRAGMA mmap_size=268435456")
             # Checkpoints run after the writer lock is let go (see atomic), not inside a commit.
             connection.execute("PRAGMA wal_autocheckpoint=0")
