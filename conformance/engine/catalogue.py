@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from conformance.engine.results import Basis, Check, Outcome, Rule
-from mock_server.model.contract import CONTRACT_PATH
+from mock_server.model.contract import CONTRACT_PATH, YAML_DUMPER, YAML_LOADER
 
 
 class CatalogueError(ValueError):
@@ -23,7 +23,7 @@ class CatalogueError(ValueError):
 @cache
 def load_rules(path: Path = CONTRACT_PATH) -> Mapping[str, Rule]:
     """Every rule of the contract by ID, in document order."""
-    root = yaml.compose(path.read_text(encoding="utf-8"))
+    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     rules: dict[str, Rule] = {}
     for pointer, node in _nodes(root, ""):
         for entry in _rules_of(node):
@@ -77,7 +77,7 @@ def _rules_of(node: yaml.MappingNode) -> list[yaml.Node]:
 
 def _rule(entry: yaml.Node, pointer: str, path: Path) -> Rule:
     line = entry.start_mark.line + 1
-    data = yaml.safe_load(yaml.serialize(entry))
+    data = yaml.load(yaml.serialize(entry, Dumper=YAML_DUMPER), Loader=YAML_LOADER)
     if not isinstance(data, dict) or not {"id", "basis", "statement"} <= set(data):
         raise CatalogueError(f"{path}:{line}: a rule needs id, basis and statement, got {data!r}")
     try:

@@ -12,7 +12,9 @@ from typing import Any
 
 import yaml
 
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML has it: the pure-Python one takes a tenth of a second per contract."""
+YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 CONTRACT_PATH = _PACKAGE / "openapi.yaml"
@@ -25,9 +27,9 @@ CLIENT_CONFIG_PATH = _PACKAGE / "openapi-python-client.yaml"
 @cache
 def load_contract(path: Path = CONTRACT_PATH) -> dict[str, Any]:
     """The contract as a plain dict (YAML anchors resolved), read once per process; callers copy it before
-    changing it. libyaml's loader when PyYAML has it: the pure-Python one takes a tenth of a second."""
+    changing it."""
     with open(path, encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_SAFE_LOADER)
+        return yaml.load(handle, Loader=YAML_LOADER)
 
 
 OPERATION_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

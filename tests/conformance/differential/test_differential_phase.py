@@ -26,7 +26,7 @@ from conformance_servers import (
     no_auth_check,
     wrong_duration,
 )
-from differential_harness import client_of, run_phase
+from differential_harness import SHRINKING, client_of, run_phase
 from differential_servers import DEFECTS, FREE, EnrollsNobodyOnPut, LeavesDraftsOut, ignores_offsets
 from test_free_variations import FREE_VARIATIONS
 
@@ -126,13 +126,13 @@ def test_differential_phase_fails_each_defect_naming_the_rule_it_breaks(defect: 
 
 
 def test_differential_phase_shrinks_a_failure_to_the_step_that_shows_it() -> None:
-    outcome = run_phase(mock_app(LeavesDraftsOut), examples=3, steps=10, seed=2)
+    outcome = run_phase(mock_app(LeavesDraftsOut), examples=3, steps=10, seed=2, **SHRINKING)
     [finding] = outcome.findings
     assert finding.rule_id == "courses.lists-unpublished"
     assert len(finding.steps) == 1 and finding.steps[0].description.startswith("list /courses")
     assert "draft-301" in finding.observed
 
-    offsets = run_phase(ignores_offsets(mock_app()), examples=6, steps=12, seed=2)
+    offsets = run_phase(ignores_offsets(mock_app()), examples=6, steps=12, seed=2, **SHRINKING)
     found = next(f for f in offsets.findings if f.rule_id == "dates.offset-honoured")
     imports = [s for s in found.steps if s.description.startswith("import")]
     assert len(imports) == 1, found.describe()
