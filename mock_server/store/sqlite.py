@@ -166,10 +166,7 @@ class Database:
             finally:
                 self._local.depth -= 1
             return
-        queue = self._writer_lock()
-        if queue is not None:
-            fcntl.flock(queue, fcntl.LOCK_EX)
-        try:
+        with self._queued():
             _patiently(lambda: connection.execute("BEGIN IMMEDIATE"))
             self._local.depth = 1
             try:
@@ -181,9 +178,23 @@ class Database:
                 connection.execute("COMMIT")
             finally:
                 self._local.depth = 0
+        self._committed(connection)
+
+    @contextmanager
+    def _queued(self) -> Iterator[None]:
+        """Hold the writers' lock (see `_writer_lock`) for what is inside."""
+        queue = self._writer_lock()
+        if queue is None:
+            yield
+            return
+        fcntl.flock(queue, fcntl.LOCK_EX)
+        try:
+            yield
         finally:
-            if queue is not None:
-                fcntl.flock(queue, fcntl.LOCK_UN)
+            fcntl.flock(queue, fcntl.LOCK_UN)
+
+    def _committed(self, connection: sqlite3.Connection) -> None:
+        """Count a write; every `_CHECKPOINT_EVERY`th, checkpoint the log, the writers' lock let go."""
         self._local.commits = commits = getattr(self._local, "commits", 0) + 1
         if commits % _CHECKPOINT_EVERY == 0:
             # Another process checkpointing at the same moment refuses this one: the next turn comes soon.
@@ -207,9 +218,11 @@ class Database:
         does, and a read waits only for what SQLite itself refuses."""
         if self._local.depth:
             return statement()
-        if sql.lstrip()[:6].upper() in _WRITES:
-            with self.atomic():
-                return statement()
+        if sql.lstrip()[:6].upper() in _WRITES:  # one statement is a transaction of its own
+            with self._queued():
+                done = _patiently(statement)
+            self._committed(self._connection())
+            return done
         return _patiently(statement)
 
 
