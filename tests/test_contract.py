@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,6 +12,7 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
+from conformance.engine.catalogue import load_rules
 from mock_server.model.contract import CONTRACT_PATH, CONTROL_CONTRACT_PATH, ERROR_STATUS, load_contract
 from mock_server.model.seed import DEMO_SEED_PATH, load_seed_file
 
@@ -195,3 +199,22 @@ def test_every_decision_and_every_operation_states_its_rules():
         and not any(r for _, r in walk(node) if r.get("x-rules"))
     ]
     assert not untraced, f"these contract nodes state behaviour but carry no x-rules: {untraced}"
+
+
+def test_contract_reads_the_same_when_libyaml_cannot_be_trusted_in_the_process() -> None:
+    """After `yaml` is imported a second time in a process (pytester's in-process runs do it), libyaml's
+    loader makes nodes no constructor knows: the contract is then read with the pure-Python loader."""
+    script = (
+        "import json, sys, yaml\n"
+        "for name in [m for m in sys.modules if m == 'yaml' or m.startswith('yaml.')]:\n"
+        "    del sys.modules[name]\n"
+        "from mock_server.model import contract\n"
+        "from conformance.engine.catalogue import load_rules\n"
+        "print(json.dumps([contract.YAML_LOADER.__name__, contract.load_contract(), len(load_rules())]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    loader, document, rules = json.loads(done.stdout)
+    assert loader == "SafeLoader"
+    assert document == json.loads(json.dumps(load_contract()))
+    assert rules == len(load_rules())

@@ -12,9 +12,26 @@ from typing import Any
 
 import yaml
 
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML has it: the pure-Python one takes a tenth of a second per contract."""
-YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+def _libyaml_works() -> bool:
+    """Whether libyaml's classes work in this process. They do not once the `yaml` package has been
+    imported a second time (pytest's in-process pytester runs drop the modules a run imported): the C
+    extension, which cannot be imported twice, then makes nodes of the first import's classes."""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return False
+    try:
+        node = yaml.compose("a: [1]", Loader=yaml.CSafeLoader)
+        return isinstance(node, yaml.MappingNode) and yaml.load("a: [1]", Loader=yaml.CSafeLoader) == {
+            "a": [1]
+        }
+    except yaml.YAMLError:
+        return False
+
+
+_LIBYAML = _libyaml_works()
+YAML_LOADER = yaml.CSafeLoader if _LIBYAML else yaml.SafeLoader
+"""libyaml's safe loader where it works: the pure-Python one takes a tenth of a second per contract."""
+YAML_DUMPER = yaml.CSafeDumper if _LIBYAML else yaml.SafeDumper
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 CONTRACT_PATH = _PACKAGE / "openapi.yaml"
