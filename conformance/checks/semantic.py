@@ -39,6 +39,7 @@ from conformance.engine.context import (
     CheckContext,
     Seen,
     Send,
+    SentWrite,
     Snapshot,
     Write,
     comparable,
@@ -131,6 +132,24 @@ def _expect_in_course_report(
         )
 
 
+def _shown_in_both(
+    ctx: CheckContext,
+    pair: Pair,
+    sent: list[Exchange],
+    written_of: Callable[[Pair], SentWrite | None],
+) -> Generator[Await, Seen, tuple[Seen, Row, list[Exchange], SentWrite | None]]:
+    """Wait until the pair's last accepted import shows; its learner row, which must show it, as must the
+    course report. `sent` is the evidence, else the exchange of the import `written_of` names (read once
+    the reports have been polled, when every write has gone out)."""
+    seen = yield ctx.shows_last(pair, course_report=True)
+    body = _imported_body(ctx, pair)
+    written = written_of(pair)
+    sent = sent or ([written.exchange] if written else [])
+    row = _expect_shown(ctx, seen, pair, body, sent)
+    _expect_in_course_report(ctx, seen, pair, body, sent)
+    return seen, row, sent, written
+
+
 def _expect_unchanged(
     ctx: CheckContext, seen: Seen, pair: Pair, own: list[tuple[Write, str]], sent: list[Exchange], rule: str
 ) -> None:
@@ -187,12 +206,7 @@ def enrollment_created_when_none(ctx: CheckContext) -> Steps:
         )
     pair, sent = found
     course, user = pair
-    seen = yield ctx.shows_last(pair, course_report=True)
-    body = _imported_body(ctx, pair)
-    first = ctx.first_import(pair)
-    sent = sent or ([first.exchange] if first else [])
-    row = _expect_shown(ctx, seen, pair, body, sent)
-    _expect_in_course_report(ctx, seen, pair, body, sent)
+    seen, row, sent, _ = yield from _shown_in_both(ctx, pair, sent, ctx.first_import)
     enrolled = parse_instant(row.get("enrolledAt"))
     if enrolled is None:
         raise CheckFailed(
@@ -241,13 +255,8 @@ def import_shows_in_reports(ctx: CheckContext) -> Steps:
     assert found is not None  # claim() gives a pair or raises
     pair, sent = found
     course, user = pair
-    seen = yield ctx.shows_last(pair, course_report=True)
-    body = _imported_body(ctx, pair)
-    written = ctx.last_import(pair)
-    sent = sent or ([written.exchange] if written else [])
+    seen, row, sent, written = yield from _shown_in_both(ctx, pair, sent, ctx.last_import)
     lag = seen.at - written.at if written else 0.0
-    row = _expect_shown(ctx, seen, pair, body, sent)
-    _expect_in_course_report(ctx, seen, pair, body, sent)
     if row.get("status") != COMPLETE:
         raise CheckFailed(
             f"status {COMPLETE!r} for the imported pair",

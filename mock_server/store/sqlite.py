@@ -117,8 +117,14 @@ class Database:
                 if reason is None:
                     connection = self._connection()
                     _patiently(lambda: connection.executescript(schema))
+                    self._writer_lock()  # made now, so that a folder that refuses it is said at start-up
             except sqlite3.Error as error:
                 reason = _advice(error)
+            except OSError as error:
+                reason = (
+                    f"its writers' lock file {self.path}-writers cannot be made ({error.strerror}): free "
+                    "that name, make the folder writable or choose another file"
+                )
         if reason is not None:
             raise DatabaseError(f"cannot use the database file {self.path}: {reason}.")
 
@@ -278,6 +284,12 @@ class SQLiteFaults(SQLFaults):
 def open_sqlite(path: str | Path) -> tuple[SQLiteStore, SQLiteJournal, SQLiteFaults]:
     """The tenant and its faults in the file `path`, the request journal in its own file beside it
     (JOURNAL_SUFFIX); a file that cannot be used raises DatabaseError saying why."""
+    journal_path = Path(str(path) + JOURNAL_SUFFIX)
+    if journal_path.is_dir():
+        raise DatabaseError(
+            f"cannot use the database file {path}: its request journal goes in {journal_path}, which is a "
+            "folder: rename or remove that folder, or choose another file."
+        )
     tenant = Database(path)
-    journal = Database(str(path) + JOURNAL_SUFFIX, schema=_JOURNAL_SCHEMA)
+    journal = Database(journal_path, schema=_JOURNAL_SCHEMA)
     return SQLiteStore(tenant), SQLiteJournal(journal), SQLiteFaults(tenant)

@@ -476,3 +476,12 @@ def test_sqlite_journal_has_its_own_file_so_that_its_writes_never_wait_behind_th
         }
     assert "journal" not in tables and {"completions", "faults"} <= tables
     assert store.holds_tenant() is False
+
+
+def test_sqlite_says_at_opening_when_the_journal_or_the_lock_file_cannot_be_made(tmp_path):
+    (tmp_path / "a.sqlite3.requests").mkdir()
+    with pytest.raises(DatabaseError, match=r"a\.sqlite3\.requests, which is a folder: rename or remove"):
+        open_backend(database=str(tmp_path / "a.sqlite3"))
+    (tmp_path / "b.sqlite3-writers").mkdir()
+    with pytest.raises(DatabaseError, match=r"b\.sqlite3-writers cannot be made \(Is a directory\): free"):
+        open_backend(database=str(tmp_path / "b.sqlite3"))
