@@ -77,6 +77,13 @@ def _connexion_request(
     return ConnexionRequest.from_starlette_request(starlette_request, uri_parser=uri_parser)
 
 
+def _verbatim(parameter: dict) -> bool:
+    """Whether Connexion's casts give a parameter's value back as the text sent: a string that cannot be
+    null (and is no file)."""
+    schema = parameter.get("schema", parameter)
+    return schema.get("type") == "string" and schema.get("format") != "binary" and not is_nullable(schema)
+
+
 class CompiledURIParser(OpenAPIURIParser):
     """Connexion's OpenAPI URI parser (how parameters are read from a URI and cast), with the parameter
     schemas and form fields it looks up worked out once instead of at every look-up."""
@@ -85,6 +92,13 @@ class CompiledURIParser(OpenAPIURIParser):
         super().__init__(param_defns, body_defn)
         self._param_schemas = {k: v.get("schema", {}) for k, v in self._param_defns.items()}
         self._form_defns = dict(self._body_schema.get("properties", {}))
+        self._verbatim = frozenset(name for name, defn in self._param_defns.items() if _verbatim(defn))
+        """Parameters that resolve to the text sent (Connexion's cast returns such a string as it is)."""
+
+    def resolve_path(self, path_data: dict[str, t.Any]) -> dict[str, t.Any]:
+        if self._verbatim.issuperset(path_data):
+            return dict(path_data)
+        return super().resolve_path(path_data)
 
     @property
     def param_schemas(self) -> dict[str, dict]:
@@ -229,7 +243,12 @@ class HandlerOperation:
         convert = pythonic if pythonic_params else sanitized
         self._name = functools.lru_cache(maxsize=_NAME_CACHE_SIZE)(lambda name: convert(convert(name)))
         self._arguments, self._has_kwargs = inspect_function_arguments(unwrap_decorators(function))
-        self._path = {p["name"]: p for p in operation.parameters if p["in"] == "path"}
+        self._path_casts = {
+            p["name"]: functools.partial(_get_val_from_param, param_definitions=p)
+            for p in operation.parameters
+            if p["in"] == "path" and not _verbatim(p)
+        }
+        """How each path parameter is cast for the handler (those not listed are passed as sent)."""
         self._query = {p["name"]: p for p in operation.parameters if p["in"] == "query"}
         self._query_defaults = _get_query_defaults(self._query)
         self._defaults_immutable = all(isinstance(v, _IMMUTABLE) for v in self._query_defaults.values())
@@ -244,27 +263,36 @@ class HandlerOperation:
     def _takes(self, name: str) -> bool:
         return self._has_kwargs or name in self._arguments
 
-    async def _kwargs(self, request: ConnexionRequest, scope: Scope) -> dict[str, t.Any]:
+    async def _kwargs(self, scope: Scope, receive: Receive) -> dict[str, t.Any]:
         """Path parameters, query parameters (with their defaults), the body and the security context,
-        cast as the contract types them, for the arguments the handler has."""
+        cast as the contract types them, for the arguments the handler has. Connexion's request is made
+        only when something is not already in the scope."""
+        made: list[ConnexionRequest] = []
+
+        def request() -> ConnexionRequest:
+            if not made:
+                made.append(_connexion_request(scope, receive, self._uri_parser))
+            return made[0]
+
         kwargs: dict[str, t.Any] = {}
         resolved = scope.get(RESOLVED_PATH)  # as validation resolved them, from these very raw ones
         if resolved and resolved[0] is scope.get("path_params"):
             path_params = resolved[1]
         else:
-            path_params = request.path_params
+            path_params = request().path_params
         for name, value in path_params.items():
-            definition = self._path.get(name)
-            kwargs[self._name(name)] = _get_val_from_param(value, definition) if definition else value
+            cast = self._path_casts.get(name)
+            kwargs[self._name(name)] = value if cast is None else cast(value)
         if self._query:
             defaults = self._query_defaults
             defaults = dict(defaults) if self._defaults_immutable else copy.deepcopy(defaults)
-            query = deep_merge(defaults, request.query_params)
+            query = deep_merge(defaults, request().query_params)
             for name, value in query.items():
                 if self._takes(self._name(name)) and name in self._query:
                     kwargs[self._name(name)] = _get_val_from_param(value, self._query[name])
         if self._body_name is not None:
-            kwargs[self._body_name] = await self._body(request)
+            body = scope[PARSED_BODY] if PARSED_BODY in scope else await request().get_body()
+            kwargs[self._body_name] = self._missing_body(body, request()) if is_null(body) else body
         context = scope.get("extensions", {}).get("connexion_context", {})  # what `context` holds
         for key, value in context.items():
             if self._takes(key):
@@ -273,21 +301,20 @@ class HandlerOperation:
             kwargs[CONTEXT_NAME] = connexion_context
         return kwargs
 
-    async def _body(self, request: ConnexionRequest) -> t.Any:
-        scope = request.scope
-        body = scope[PARSED_BODY] if PARSED_BODY in scope else await request.get_body()
-        if is_null(body) and is_nullable(self._operation.body_schema(request.mimetype)):
+    def _missing_body(self, body: t.Any, request: ConnexionRequest) -> t.Any:
+        """The body argument, as Connexion's decorator makes it, of a body that is null or missing: None
+        for a nullable schema, otherwise the schema's default for a missing one."""
+        if is_nullable(self._operation.body_schema(request.mimetype)):
             return None
         if body is None:
             return copy.deepcopy(self._operation.body_schema(request.mimetype).get("default", {}))
         return body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = _connexion_request(scope, receive, self._uri_parser)
         if self._form is not None:
-            response = await self._form(request)
+            response = await self._form(_connexion_request(scope, receive, self._uri_parser))
         else:
-            response = await self._call(**await self._kwargs(request, scope))
+            response = await self._call(**await self._kwargs(scope, receive))
         await response(scope, receive, send)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import typing as t
 
-from connexion.exceptions import BadRequestProblem, UnsupportedMediaTypeProblem
+from connexion.exceptions import BadRequestProblem, ExtraParameterProblem, UnsupportedMediaTypeProblem
 from connexion.utils import is_null, is_nullable
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
@@ -201,9 +201,29 @@ class _Parameters:
             self._headers = Headers(scope=self._scope)
         return self._headers
 
+    def header(self, name: bytes) -> str | None:
+        """`headers.get(...)` of a lower-case header name: its first value, read as Starlette reads it."""
+        for key, value in self._scope["headers"]:
+            if key == name:
+                return value.decode("latin-1")
+        return None
+
     @property
     def cookies(self) -> dict[str, str]:
         return Request(self._scope).cookies
+
+
+def _reader(kind: str, name: str) -> t.Callable[[_Parameters], t.Any]:
+    """How Connexion's validator reads a parameter of this kind and name from the request."""
+    if kind == "query":
+        return lambda request: request.query_params.get(name)
+    if kind == "path":
+        key = name.replace("-", "_")
+        return lambda request: request.path_params.get(key)
+    if kind == "header":
+        lowered = name.lower().encode("latin-1")
+        return lambda request: request.header(lowered)
+    return lambda request: request.cookies.get(name)
 
 
 class RiseParameterValidator(ParameterValidator):
@@ -211,10 +231,26 @@ class RiseParameterValidator(ParameterValidator):
     compiled when the validator is built."""
 
     def validate(self, scope: Scope) -> None:
-        self.validate_request(_Parameters(scope, self.uri_parser))
+        """Connexion's `validate_request`, in its order and with its messages, each parameter's value
+        read by a reader chosen when the validator was built; a request without a query string has no
+        extra query parameter to look for."""
+        request = _Parameters(scope, self.uri_parser)
+        if self.strict_validation and scope["query_string"]:
+            extra = self.validate_query_parameter_list(request, security_params=self.security_query_params)
+            if extra:
+                raise ExtraParameterProblem(param_type="query", extra_params=extra)
+        for kind, param, read in self._readers:
+            error = self.validate_parameter(kind, read(request), param)
+            if error:
+                raise BadRequestProblem(detail=error)
 
     def __init__(self, parameters: list[dict], *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(parameters, *args, **kwargs)
+        self._readers = [
+            (kind, param, _reader(kind, param["name"]))
+            for kind in ("query", "path", "header", "cookie")
+            for param in self.parameters.get(kind, [])
+        ]
         self._compiled = {
             id(param): (
                 CompiledSchema(param.get("schema", param), nullable=False),

@@ -150,3 +150,154 @@ def test_browsable_contract_and_ui_are_still_served(client) -> None:
     assert client.get("/ui/").status_code == 200
     assert client.get("/__mock/openapi.json").status_code == 200
     assert client.get("/uiextra", headers=AUTH).json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("schema", "sent"),
+    [
+        ({"type": "string"}, "rise-quiz-101"),
+        ({"type": "string"}, "null"),
+        ({"type": "string", "nullable": True}, "null"),
+        ({"type": "string", "nullable": True}, "user-ada"),
+        ({"type": "integer"}, "12"),
+        ({"type": "integer"}, "twelve"),
+        ({"type": "number"}, "1.5"),
+        ({"type": "boolean"}, "true"),
+        ({"type": "array", "items": {"type": "integer"}}, "1,2,3"),
+    ],
+)
+def test_path_parameters_resolve_as_connexions_parser_resolves_them(schema: dict, sent: str) -> None:
+    from connexion.uri_parsing import OpenAPIURIParser
+
+    params = [{"name": "courseId", "in": "path", "required": True, "schema": schema}]
+    path = {"courseId": sent, "undeclared": "x"}
+    ours = CompiledURIParser(params, {}).resolve_path(dict(path))
+    assert ours == OpenAPIURIParser(params, {}).resolve_path(dict(path))
+    assert type(ours["courseId"]) is type(OpenAPIURIParser(params, {}).resolve_path(dict(path))["courseId"])
+
+
+def _scope(path_params: dict, headers: list[tuple[bytes, bytes]], query: bytes = b"") -> dict:
+    return {"type": "http", "path_params": path_params, "headers": headers, "query_string": query}
+
+
+@pytest.mark.parametrize(
+    ("headers", "query", "expected"),
+    [
+        ([(b"x-rise-tag", b"abc")], b"", None),
+        ([(b"x-rise-tag", b"abc"), (b"x-rise-tag", b"toolong-value")], b"", None),  # the first counts
+        ([(b"x-rise-tag", b"toolong-value"), (b"x-rise-tag", b"abc")], b"", "header parameter X-Rise-Tag"),
+        ([], b"", "Missing header parameter 'X-Rise-Tag'"),
+        ([(b"x-rise-tag", b"abc")], b"limit=3", "Extra query parameter(s) limit not in spec"),
+        ([(b"x-rise-tag", b"abc")], b"page=x", "query parameter page"),
+        ([(b"x-rise-tag", b"abc")], b"page=2", None),
+    ],
+)
+def test_parameters_are_read_and_judged_as_connexions_validator_does(headers, query, expected) -> None:
+    """Each parameter is read from the scope as Connexion reads it from its request (the first header of
+    a name, case aside; path names with - read as _), in its order, with its messages."""
+    from connexion.exceptions import BadRequestProblem, ExtraParameterProblem
+    from connexion.validators import ParameterValidator
+
+    params = [
+        {"name": "page", "in": "query", "schema": {"type": "integer"}},
+        {"name": "course-id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 9}},
+        {
+            "name": "X-Rise-Tag",
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string", "maxLength": 5},
+        },
+    ]
+    scope = _scope({"course_id": "rise-quiz"}, headers, query)
+    outcomes = []
+    for cls in (validation.RiseParameterValidator, ParameterValidator):
+        validator = cls(params, uri_parser=CompiledURIParser(params, {}), strict_validation=True)
+        try:
+            validator.validate(dict(scope))
+        except (BadRequestProblem, ExtraParameterProblem) as problem:
+            outcomes.append((type(problem), problem.detail))
+        else:
+            outcomes.append(None)
+    ours, connexions = outcomes
+    if expected is None:
+        assert ours is None and connexions is None
+    else:
+        assert ours is not None and connexions is not None and ours[0] is connexions[0]
+        assert expected in ours[1]
+
+
+_ARGUMENTS_SPEC = {
+    "openapi": "3.0.3",
+    "info": {"title": "arguments", "version": "1"},
+    "paths": {
+        "/things/{count}/{name}/{maybe}": {
+            "post": {
+                "operationId": "take",
+                "parameters": [
+                    {"name": "count", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {
+                        "name": "maybe",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "nullable": True},
+                    },
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 5}},
+                    {"name": "tags", "in": "query", "schema": {"type": "array", "items": {"type": "number"}}},
+                ],
+                "requestBody": {
+                    "required": False,
+                    "content": {"application/json": {"schema": {"type": "object", "nullable": True}}},
+                },
+                "responses": {"200": {"description": "what the handler got"}},
+            }
+        },
+        "/flags/{flag}/{name}": {
+            "post": {
+                "operationId": "takeFlag",
+                "parameters": [
+                    {"name": "flag", "in": "path", "required": True, "schema": {"type": "boolean"}},
+                    {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+                ],
+                "responses": {"200": {"description": "what the handler got"}},
+            }
+        },
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/things/3/ada/lovelace?tags=1.5,2", {"a": 1}),
+        ("/things/7/null/null", None),
+        ("/things/0/x/y?limit=2", "null"),
+        ("/flags/false/ada", None),
+    ],
+)
+def test_handler_arguments_are_what_connexions_own_decorator_gives(path: str, body: object) -> None:
+    """The handler call built once per operation passes the same arguments, cast alike, as Connexion's
+    parameter decorator does on every request."""
+    from connexion import AsyncApp
+
+    got: list[dict] = []
+
+    async def take(**kwargs):
+        got.append({k: (type(v).__name__, v) for k, v in kwargs.items()})
+        return {}
+
+    def serve(middlewares):
+        app = AsyncApp(__name__, middlewares=middlewares, uri_parser_class=CompiledURIParser)
+        app.add_api(copy.deepcopy(_ARGUMENTS_SPEC), resolver=lambda _operation: take, pythonic_params=True)
+        client = app.test_client()
+        if body is None:
+            return client.post(path)
+        if body == "null":
+            return client.post(path, content=b"null", headers={"Content-Type": "application/json"})
+        return client.post(path, json=body)
+
+    ours = serve(middleware_stack())
+    connexions = serve(list(ConnexionMiddleware.default_middlewares))
+    assert ours.status_code == connexions.status_code == 200
+    assert len(got) == 2 and got[0] == got[1]
+    assert got[0].get("count", ("int",))[0] == "int" and got[0].get("flag", ("bool",))[0] == "bool"
