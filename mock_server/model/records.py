@@ -83,6 +83,15 @@ class Completion:
     def quiz_passed(self) -> bool | None:
         return None if self.quiz_score_percent is None else self.quiz_score_percent >= 100
 
+    def without_history(self) -> Completion:
+        """This record without its own `shown_before`: `dataclasses.replace(self, shown_before=None)`,
+        made without its look at the fields, since every repeated import of a pair asks for it."""
+        if self.shown_before is None:
+            return self
+        clone = object.__new__(Completion)
+        clone.__dict__.update(self.__dict__, shown_before=None)
+        return clone
+
 
 Pair = tuple[str, str]
 """(course ID, user ID)."""

@@ -6,7 +6,6 @@ Each function is one rule; `tests/mock_server/test_rules.py` names a test after 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 
 from mock_server.model.dates import check_order, parse_import_date
@@ -92,8 +91,8 @@ def imported_completion(
     It replaces any earlier record of the pair as a whole, so a second import never adds a record.
     `shown_before` is what the reports showed for the pair at the import, kept for the report lag.
     """
-    if shown_before is not None and shown_before.shown_before is not None:
-        shown_before = replace(shown_before, shown_before=None)  # one generation back is all a read needs
+    if shown_before is not None:
+        shown_before = shown_before.without_history()  # one generation back is all a read needs
     return Completion(
         course_id=course.id,
         user_id=user.id,

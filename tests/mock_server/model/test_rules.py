@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -271,3 +272,14 @@ def test_reports_show_the_previous_completion_until_the_new_one_is_lag_old():
     assert completion_in_reports(new, NOW + lag, lag) == new
     assert new.shown_before.shown_before is None
     assert completion_in_reports(new, NOW, timedelta(0)) == new
+
+
+def test_a_record_without_its_history_is_the_record_with_shown_before_none():
+    older = rules.imported_completion(QUIZ, ADA, START, END, NOW - timedelta(hours=2))
+    old = rules.imported_completion(QUIZ, ADA, START, END, NOW - timedelta(hours=1), shown_before=older)
+    trimmed = old.without_history()
+    assert trimmed == dataclasses.replace(old, shown_before=None)
+    assert trimmed.shown_before is None and old.shown_before == older  # the original is unchanged
+    assert older.without_history() is older
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        trimmed.course_id = "other"  # still a frozen record
