@@ -226,6 +226,10 @@ def test_parameters_are_read_and_judged_as_connexions_validator_does(headers, qu
         assert expected in ours[1]
 
 
+def _path_param(name: str, schema: dict) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
 _ARGUMENTS_SPEC = {
     "openapi": "3.0.3",
     "info": {"title": "arguments", "version": "1"},
@@ -234,14 +238,9 @@ _ARGUMENTS_SPEC = {
             "post": {
                 "operationId": "take",
                 "parameters": [
-                    {"name": "count", "in": "path", "required": True, "schema": {"type": "integer"}},
-                    {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
-                    {
-                        "name": "maybe",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string", "nullable": True},
-                    },
+                    _path_param("count", {"type": "integer"}),
+                    _path_param("name", {"type": "string"}),
+                    _path_param("maybe", {"type": "string", "nullable": True}),
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 5}},
                     {"name": "tags", "in": "query", "schema": {"type": "array", "items": {"type": "number"}}},
                 ],
@@ -256,8 +255,8 @@ _ARGUMENTS_SPEC = {
             "post": {
                 "operationId": "takeFlag",
                 "parameters": [
-                    {"name": "flag", "in": "path", "required": True, "schema": {"type": "boolean"}},
-                    {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+                    _path_param("flag", {"type": "boolean"}),
+                    _path_param("name", {"type": "string"}),
                 ],
                 "responses": {"200": {"description": "what the handler got"}},
             }
