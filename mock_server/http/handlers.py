@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
-from connexion import request
+from connexion.context import scope as request_scope
+from starlette.requests import Request
 from starlette.responses import Response
 
 from mock_server.http.representations import (
@@ -19,6 +21,27 @@ from mock_server.model.contract import LIMIT_DEFAULT
 from mock_server.model.pagination import Page
 from mock_server.model.reports import ReportRow
 from mock_server.model.tenant import Tenant
+
+_KEPT_BASE_URLS = 64
+"""Base URLs remembered (clients choose the Host header: keep a few)."""
+
+
+def _request_base_url() -> str:
+    """What Starlette's `request.base_url` says for the request being handled, without its trailing slash.
+    Asked of Connexion's request, every scope lookup goes through a context proxy (a 10th of a report
+    read's time); this reads the scope once and remembers the answer per address the request came to."""
+    scope = request_scope._get_current_object()
+    host = next((value for key, value in scope["headers"] if key == b"host"), None)
+    root = scope.get("app_root_path", scope.get("root_path", ""))
+    server = scope.get("server")  # a list under some servers: the cache needs it hashable
+    return _base_url(scope.get("scheme", "http"), None if server is None else tuple(server), host, root)
+
+
+@lru_cache(maxsize=_KEPT_BASE_URLS)
+def _base_url(scheme: str, server: tuple[str, int | None] | None, host: bytes | None, root: str) -> str:
+    headers = [] if host is None else [(b"host", host)]
+    scope = {"type": "http", "scheme": scheme, "server": server, "headers": headers, "root_path": root}
+    return str(Request({**scope, "path": "/", "query_string": b""}).base_url).rstrip("/")
 
 
 def _no_content(status: int) -> Response:
@@ -46,7 +69,7 @@ class RiseApi:
         }
 
     def _urls(self) -> Urls:
-        return Urls(self._base_url or str(request.base_url).rstrip("/"))
+        return Urls(self._base_url or _request_base_url())
 
     async def import_completion(self, course_id: str, user_id: str, body: dict[str, str]) -> Response:
         self._tenant.import_completion(course_id, user_id, body)

@@ -49,7 +49,7 @@ from connexion.utils import deep_merge, inspect_function_arguments, is_null, is_
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mock_server.http.validation import PARSED_BODY, RESOLVED_PATH
+from mock_server.http.validation import PARSED_BODY, RESOLVED_PATH, RESOLVED_QUERY
 
 _NAME_CACHE_SIZE = 1024
 """Parameter names converted to Python names, remembered (a request can only send names the contract
@@ -227,6 +227,12 @@ class QuickSecurityMiddleware(SecurityMiddleware):
     api_cls = QuickSecurityAPI
 
 
+def _resolved(scope: Scope, key: str, raw_key: str) -> dict[str, t.Any] | None:
+    """Parameters as validation resolved them, if they came from the very raw ones in the scope now."""
+    resolved = scope.get(key)
+    return resolved[1] if resolved and resolved[0] is scope.get(raw_key) else None
+
+
 class HandlerOperation:
     """The handler of one operation, called with the arguments Connexion's parameter decorator would
     give it, worked out from the operation once: which parameters the handler takes, under which
@@ -275,10 +281,8 @@ class HandlerOperation:
             return made[0]
 
         kwargs: dict[str, t.Any] = {}
-        resolved = scope.get(RESOLVED_PATH)  # as validation resolved them, from these very raw ones
-        if resolved and resolved[0] is scope.get("path_params"):
-            path_params = resolved[1]
-        else:
+        path_params = _resolved(scope, RESOLVED_PATH, "path_params")
+        if path_params is None:
             path_params = request().path_params
         for name, value in path_params.items():
             cast = self._path_casts.get(name)
@@ -286,7 +290,8 @@ class HandlerOperation:
         if self._query:
             defaults = self._query_defaults
             defaults = dict(defaults) if self._defaults_immutable else copy.deepcopy(defaults)
-            query = deep_merge(defaults, request().query_params)
+            query_params = _resolved(scope, RESOLVED_QUERY, "query_string")
+            query = deep_merge(defaults, request().query_params if query_params is None else query_params)
             for name, value in query.items():
                 if self._takes(self._name(name)) and name in self._query:
                     kwargs[self._name(name)] = _get_val_from_param(value, self._query[name])

@@ -25,6 +25,8 @@ _UTF8 = ("utf-8", "utf8")
 RESOLVED_PATH = "rise_mock.resolved_path_params"
 """Scope key of the path parameters as the operation's URI parser resolved and cast them for validation,
 with the raw ones they came from, so that the handler call does not resolve them again."""
+RESOLVED_QUERY = "rise_mock.resolved_query_params"
+"""The same for the query parameters, with the raw query string they came from."""
 _FIX = (
     "fix the request to match its description (openapi.yaml; mock_server/control.yaml for /__mock/) "
     "and send it again"
@@ -185,6 +187,7 @@ class _Parameters:
             else:
                 args = QueryParams(raw)
                 self._query = self._uri_parser.resolve_query({key: args.getlist(key) for key in args})
+            self._scope[RESOLVED_QUERY] = (raw, self._query)
         return self._query
 
     @property

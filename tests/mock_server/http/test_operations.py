@@ -97,6 +97,19 @@ def test_path_parameters_are_resolved_once_for_validation_and_the_handler(make_c
     assert len(resolved) == 2
 
 
+def test_query_parameters_are_resolved_once_for_validation_and_the_handler(make_client, monkeypatch) -> None:
+    client = make_client(validate_responses=False)
+    _requests(client)
+    resolved: list[dict] = []
+    resolve = CompiledURIParser.resolve_query
+    monkeypatch.setattr(
+        CompiledURIParser, "resolve_query", lambda self, q: resolved.append(q) or resolve(self, q)
+    )
+    page = client.get("/users?limit=1", headers=AUTH).json()
+    assert resolved == [{"limit": ["1"]}]
+    assert len(page["users"]) == 1 and page["nextUrl"]  # the handler got the limit, cast
+
+
 def test_a_body_in_another_charset_is_still_read_by_connexion_for_the_handler(make_client) -> None:
     client = make_client()
     headers = {**AUTH, "Content-Type": "application/json; charset=latin-1"}
@@ -300,3 +313,29 @@ def test_handler_arguments_are_what_connexions_own_decorator_gives(path: str, bo
     assert ours.status_code == connexions.status_code == 200
     assert len(got) == 2 and got[0] == got[1]
     assert got[0].get("count", ("int",))[0] == "int" and got[0].get("flag", ("bool",))[0] == "bool"
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        {"scheme": "http", "server": ["testserver", 80], "headers": [], "root_path": ""},
+        {"scheme": "https", "server": ("rise.example", 443), "headers": [], "root_path": "/api"},
+        {"scheme": "http", "server": ("127.0.0.1", 8080), "headers": [(b"host", b"mock:9")], "root_path": ""},
+        {"scheme": "http", "server": None, "headers": [], "root_path": "/x/"},
+        {"scheme": "http", "server": ("h", 1), "headers": [], "root_path": "/inner", "app_root_path": "/top"},
+        {"server": ("h", 8000), "headers": [(b"host", b"first"), (b"host", b"second")], "root_path": ""},
+    ],
+)
+def test_the_base_url_of_a_request_is_what_starlette_says(scope: dict) -> None:
+    from connexion.context import _scope
+    from starlette.requests import Request
+
+    from mock_server.http.handlers import _request_base_url
+
+    full = {"type": "http", "path": "/reports/learners/user-ada", "query_string": b"limit=5", **scope}
+    token = _scope.set(full)
+    try:
+        assert _request_base_url() == str(Request(full).base_url).rstrip("/")
+        assert _request_base_url() == str(Request(full).base_url).rstrip("/")  # remembered, alike
+    finally:
+        _scope.reset(token)
