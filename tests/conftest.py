@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -9,6 +10,11 @@ from pathlib import Path
 
 import pytest
 from installed_package import BUILD_SOURCES
+
+try:
+    import fcntl
+except ImportError:  # Windows has none: there each worker builds its own
+    fcntl = None
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_SECONDS = 180
@@ -23,8 +29,27 @@ def _pip(*args: str) -> None:
 @pytest.fixture(scope="session")
 def installed_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder holding rise-contract installed from its wheel (without its dependencies, which the test
-    environment has): first on PYTHONPATH (`installed_env`), it is what a process imports."""
-    scratch = tmp_path_factory.mktemp("installed")
+    environment has): first on PYTHONPATH (`installed_env`), it is what a process imports.
+
+    Under pytest-xdist the workers share one build: the first to ask builds it in the session's folder
+    while the others wait on its lock, then read it (no test writes there)."""
+    if fcntl is None or not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _install(tmp_path_factory.mktemp("installed"))
+    shared = tmp_path_factory.getbasetemp().parent / "installed"
+    with open(shared.with_name("installed.lock"), "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        built = shared / "built"
+        if not built.exists():
+            shutil.rmtree(shared, ignore_errors=True)  # what a failed build in another worker left
+            shared.mkdir()
+            target = _install(shared)
+            built.touch()
+            return target
+    return shared / "site-packages"
+
+
+def _install(scratch: Path) -> Path:
+    """Build the wheel from a copy of the sources in `scratch` and install it there; its folder."""
     source, wheels, target = scratch / "source", scratch / "wheels", scratch / "site-packages"
     source.mkdir()
     for name in BUILD_SOURCES:  # built from a copy, so that the build leaves nothing in the checkout

@@ -96,6 +96,6 @@ def test_semantic_checks_catch_defect(run_cli, defect: str) -> None:
 @pytest.mark.parametrize("defect", SCHEMA_DEFECTS)
 def test_schema_phase_catches_defect(run_cli, defect: str) -> None:
     build, check = SCHEMA_DEFECTS[defect]
-    run = run_cli(build(), "--parts", "schema", "--max-examples", "3", "--report-timeout", "2")
+    run = run_cli(build(), "--parts", "schema", "--max-examples", "1", "--report-timeout", "2")
     assert run.code == 1, run.out
     assert check in run.failed, f"{defect}: expected {check} among failed checks, got {sorted(run.failed)}"
