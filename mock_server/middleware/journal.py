@@ -177,20 +177,34 @@ class JournalMiddleware:
     def _record(
         self, scope: Scope, request: _Request, answer: _Answer, started: float, who: Disconnect | None
     ) -> None:
-        redact = self.redactor.text
-        error = _readable(bytes(answer.error_body), self.redactor)
-        content_type, api_version, authorization = _headers(scope)
-        self.journal.record(
-            at=datetime.now(UTC),
-            method=scope["method"],
-            path=redact(scope["path"]),
-            query=redact(scope.get("query_string", b"").decode("latin-1")),
-            content_type=None if content_type is None else redact(content_type),
-            api_version=None if api_version is None else redact(api_version),
-            authorization=_authorization(authorization),
-            body=_readable(bytes(request.body), self.redactor),
-            status=answer.status,
-            code=error.get("code") if isinstance(error, dict) else None,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
-            disconnected=who,
+        """Take what the entry is made of now (the clock, the headers, the bodies' bytes) and leave the
+        making, redaction included, to the journal (`Journal.record_lazily`)."""
+        at, duration_ms = datetime.now(UTC), round((time.perf_counter() - started) * 1000, 3)
+        method, path, query = scope["method"], scope["path"], scope.get("query_string", b"")
+        headers, body, error_body, status = (
+            _headers(scope),
+            bytes(request.body),
+            bytes(answer.error_body),
+            answer.status,
         )
+
+        def make() -> dict[str, Any]:
+            redact = self.redactor.text
+            error = _readable(error_body, self.redactor)
+            content_type, api_version, authorization = headers
+            return {
+                "at": at,
+                "method": method,
+                "path": redact(path),
+                "query": redact(query.decode("latin-1")),
+                "content_type": None if content_type is None else redact(content_type),
+                "api_version": None if api_version is None else redact(api_version),
+                "authorization": _authorization(authorization),
+                "body": _readable(body, self.redactor),
+                "status": status,
+                "code": error.get("code") if isinstance(error, dict) else None,
+                "duration_ms": duration_ms,
+                "disconnected": who,
+            }
+
+        self.journal.record_lazily(make)

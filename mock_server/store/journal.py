@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, fields
 from datetime import datetime
 from enum import StrEnum
@@ -74,6 +75,11 @@ class Journal(Protocol):
     def record(self, **fields: Any) -> JournalEntry:
         """Add an entry (every field of `JournalEntry` but its ID) and return it."""
 
+    def record_lazily(self, make: Callable[[], dict[str, Any]]) -> None:
+        """Add an entry whose fields `make` returns: a journal that keeps its entries in this process
+        calls it only when the entry is first read (or never, once the entry is dropped), so that a
+        request does not pay for making its entry readable."""
+
     def entries(self, since: int = 0) -> list[JournalEntry]:
         """The entries with an ID above `since`."""
 
@@ -85,7 +91,8 @@ class MemoryJournal:
 
     def __init__(self, capacity: int = CAPACITY) -> None:
         self.capacity = capacity
-        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
+        self._entries: deque[JournalEntry | tuple[int, Callable[[], dict[str, Any]]]] = deque(maxlen=capacity)
+        """Entries, and (ID, make) pairs of those recorded lazily and not read yet."""
         self._lock = threading.Lock()
         self._next_id = 1
 
@@ -96,9 +103,22 @@ class MemoryJournal:
             self._entries.append(entry)
         return entry
 
+    def record_lazily(self, make: Callable[[], dict[str, Any]]) -> None:
+        with self._lock:
+            self._entries.append((self._next_id, make))
+            self._next_id += 1
+
     def entries(self, since: int = 0) -> list[JournalEntry]:
         with self._lock:
-            return [entry for entry in self._entries if entry.id > since]
+            found = []
+            for index, entry in enumerate(self._entries):
+                if isinstance(entry, tuple):
+                    if entry[0] <= since:
+                        continue
+                    entry = self._entries[index] = new_entry(entry[0], entry[1]())
+                if entry.id > since:
+                    found.append(entry)
+            return found
 
     def clear(self) -> None:
         with self._lock:

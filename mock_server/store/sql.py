@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import asdict
 from typing import Any
@@ -189,6 +190,9 @@ class SQLJournal:
         if row["id"] % JOURNAL_TRIM_EVERY == 0:
             self._db.execute(f"DELETE FROM journal WHERE id <= {mark}", row["id"] - self.capacity)
         return new_entry(row["id"], fields)
+
+    def record_lazily(self, make: Callable[[], dict[str, Any]]) -> None:
+        self.record(**make())  # the other processes read the entry from the database: written now
 
     def entries(self, since: int = 0) -> list[JournalEntry]:
         mark = self.placeholder

@@ -33,7 +33,7 @@ from mock_server.store.postgres import (
     PostgresJournal,
     PostgresStore,
 )
-from mock_server.store.sql import DatabaseError
+from mock_server.store.sql import DatabaseError, SQLJournal
 from mock_server.store.sqlite import open_sqlite
 
 DEMO = load_seed_file(DEMO_SEED_PATH)
@@ -254,6 +254,27 @@ def test_journal_gives_back_each_entry_as_recorded_with_how_its_connection_ended
     assert entries == [JournalEntry(id=e.id, **fields) for e, fields in zip(entries, sent, strict=True)]
     assert [type(entry.disconnected) for entry in entries] == [Disconnect, Disconnect, type(None)]
     assert entries[1].at.tzinfo is not None and entries[1].at == datetime(2024, 5, 2, tzinfo=UTC)
+
+
+def test_journal_entries_recorded_lazily_read_as_recorded_ones_in_their_order(make_journal):
+    journal = make_journal(3)
+    made: list[int] = []
+
+    def maker(number: int):
+        return lambda: made.append(number) or _entry_fields(status=200 + number)
+
+    journal.record(**_entry_fields(status=200))
+    for number in (1, 2, 3):
+        journal.record_lazily(maker(number))
+    journal.record(**_entry_fields(status=204))
+    entries = journal.entries(since=2)
+    assert [entry.id for entry in entries] == [3, 4, 5]
+    assert [entry.status for entry in entries] == [202, 203, 204]
+    assert entries[0] == JournalEntry(id=3, **_entry_fields(status=202))
+    assert journal.entries() == journal.entries()  # each entry is made once, then kept as made
+    # Kept in this process, an entry is made when first read, and one dropped unread is never made; a
+    # shared database's journal writes each at once, for the other processes to read.
+    assert made == ([1, 2, 3] if isinstance(journal, SQLJournal) else [2, 3])
 
 
 def test_new_entry_is_the_dataclass_and_refuses_what_it_refuses():
