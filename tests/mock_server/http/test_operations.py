@@ -86,14 +86,20 @@ def test_a_json_body_is_parsed_once_and_the_handler_gets_what_connexion_would_pa
     )
 
 
+def _resolutions(monkeypatch, method: str) -> list[dict]:
+    """What `CompiledURIParser.<method>` is asked to resolve from now on."""
+    resolved: list[dict] = []
+    resolve = getattr(CompiledURIParser, method)
+    monkeypatch.setattr(
+        CompiledURIParser, method, lambda self, raw: resolved.append(raw) or resolve(self, raw)
+    )
+    return resolved
+
+
 def test_path_parameters_are_resolved_once_for_validation_and_the_handler(make_client, monkeypatch) -> None:
     client = make_client(validate_responses=False)
     _requests(client)
-    resolved: list[dict] = []
-    resolve = CompiledURIParser.resolve_path
-    monkeypatch.setattr(
-        CompiledURIParser, "resolve_path", lambda self, p: resolved.append(p) or resolve(self, p)
-    )
+    resolved = _resolutions(monkeypatch, "resolve_path")
     assert client.post(IMPORT, json=BODY, headers=AUTH).status_code == 202
     assert resolved == [{"courseId": "rise-quiz-101", "userId": "user-ada"}]
     assert client.get("/reports/learners/user-ada?limit=5", headers=AUTH).json()["courses"]
@@ -103,11 +109,7 @@ def test_path_parameters_are_resolved_once_for_validation_and_the_handler(make_c
 def test_query_parameters_are_resolved_once_for_validation_and_the_handler(make_client, monkeypatch) -> None:
     client = make_client(validate_responses=False)
     _requests(client)
-    resolved: list[dict] = []
-    resolve = CompiledURIParser.resolve_query
-    monkeypatch.setattr(
-        CompiledURIParser, "resolve_query", lambda self, q: resolved.append(q) or resolve(self, q)
-    )
+    resolved = _resolutions(monkeypatch, "resolve_query")
     page = client.get("/users?limit=1", headers=AUTH).json()
     assert resolved == [{"limit": ["1"]}]
     assert len(page["users"]) == 1 and page["nextUrl"]  # the handler got the limit, cast
