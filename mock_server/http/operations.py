@@ -46,6 +46,7 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.operations import AbstractOperation
 from connexion.uri_parsing import OpenAPIURIParser
 from connexion.utils import deep_merge, inspect_function_arguments, is_null, is_nullable
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -203,14 +204,41 @@ class CompiledRequestValidationMiddleware(RequestValidationMiddleware):
     api_cls = CompiledRequestValidationAPI
 
 
+class _SecurityRequest:
+    """What Connexion's security checks read of a request, read from the ASGI scope: its headers, and the
+    context their verdict goes into, where `ConnexionRequest` keeps it. Anything else (a query or cookie
+    key) comes from Connexion's own request, made when first asked for."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self._headers: Headers | None = None
+        self._full: ConnexionRequest | None = None
+
+    @property
+    def headers(self) -> Headers:
+        if self._headers is None:
+            self._headers = Headers(scope=self.scope)
+        return self._headers
+
+    @property
+    def context(self) -> dict[str, t.Any]:
+        return self.scope.setdefault("extensions", {}).setdefault("connexion_context", {})
+
+    def __getattr__(self, name: str) -> t.Any:
+        if self._full is None:
+            self._full = _connexion_request(self.scope)
+        return getattr(self._full, name)
+
+
 class QuickSecurityOperation(SecurityOperation):
-    """Connexion's security check of one operation, its request made as `_connexion_request` does."""
+    """Connexion's security check of one operation, given what it reads of the request without making
+    Connexion's request for it (`_SecurityRequest`)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self.security:
             await self.next_app(scope, receive, send)
             return
-        await self.verification_fn(_connexion_request(scope))
+        await self.verification_fn(_SecurityRequest(scope))
         await self.next_app(scope, receive, send)
 
 

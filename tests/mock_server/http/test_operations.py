@@ -344,3 +344,25 @@ def test_the_base_url_of_a_request_is_what_starlette_says(scope: dict) -> None:
         assert _request_base_url() == str(Request(full).base_url).rstrip("/")  # remembered, alike
     finally:
         _scope.reset(token)
+
+
+def test_the_security_checks_request_reads_as_connexions_does() -> None:
+    """Headers and context as Connexion's request has them (the context where its handlers read it);
+    anything else, such as a query key, from Connexion's request itself."""
+    from mock_server.http.operations import _connexion_request, _SecurityRequest
+
+    scope = {
+        "type": "http",
+        "headers": [(b"authorization", b"Bearer k1"), (b"Authorization", b"Bearer k2"), (b"x-key", b"q")],
+        "query_string": b"api_key=abc&api_key=def",
+        "path_params": {},
+        "extensions": {"other": 1},
+    }
+    ours, connexions = _SecurityRequest(dict(scope)), _connexion_request(dict(scope))
+    assert ours.headers.get("Authorization") == connexions.headers.get("Authorization") == "Bearer k1"
+    assert ours.headers.getlist("authorization") == connexions.headers.getlist("authorization")
+    assert dict(ours.query_params) == dict(connexions.query_params)
+    assert ours.cookies == connexions.cookies == {}
+    ours.context.update({"user": "api-key"})
+    assert ours.scope["extensions"] == {"other": 1, "connexion_context": {"user": "api-key"}}
+    assert _connexion_request(ours.scope).context == {"user": "api-key"}
