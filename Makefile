@@ -42,6 +42,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/app_cpu.py
 	$(BIN)/python bench/sqlite_workers.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/conformance_run.py
