@@ -17,6 +17,7 @@ from mock_server.http.representations import (
     report_row_json,
     user_json,
 )
+from mock_server.middleware.headers import first_header
 from mock_server.model.contract import LIMIT_DEFAULT
 from mock_server.model.pagination import Page
 from mock_server.model.reports import ReportRow
@@ -31,15 +32,15 @@ def _request_base_url() -> str:
     Asked of Connexion's request, every scope lookup goes through a context proxy (a 10th of a report
     read's time); this reads the scope once and remembers the answer per address the request came to."""
     scope = request_scope._get_current_object()
-    host = next((value for key, value in scope["headers"] if key == b"host"), None)
+    host = first_header(scope, b"host")
     root = scope.get("app_root_path", scope.get("root_path", ""))
     server = scope.get("server")  # a list under some servers: the cache needs it hashable
     return _base_url(scope.get("scheme", "http"), None if server is None else tuple(server), host, root)
 
 
 @lru_cache(maxsize=_KEPT_BASE_URLS)
-def _base_url(scheme: str, server: tuple[str, int | None] | None, host: bytes | None, root: str) -> str:
-    headers = [] if host is None else [(b"host", host)]
+def _base_url(scheme: str, server: tuple[str, int | None] | None, host: str | None, root: str) -> str:
+    headers = [] if host is None else [(b"host", host.encode("latin-1"))]
     scope = {"type": "http", "scheme": scheme, "server": server, "headers": headers, "root_path": root}
     return str(Request({**scope, "path": "/", "query_string": b""}).base_url).rstrip("/")
 

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.types import Message, Receive, Scope
 
 from mock_server.http.schemas import CompiledSchema
+from mock_server.middleware.headers import first_header
 
 _UTF8 = ("utf-8", "utf8")
 RESOLVED_PATH = "rise_mock.resolved_path_params"
@@ -172,7 +173,7 @@ class _Parameters:
     and cast by the operation's URI parser), read from the ASGI scope without building one."""
 
     def __init__(self, scope: Scope, uri_parser: t.Any) -> None:
-        self._scope = scope
+        self.scope = scope
         self._uri_parser = uri_parser
         self._query: dict[str, t.Any] | None = None
         self._path: dict[str, t.Any] | None = None
@@ -181,39 +182,32 @@ class _Parameters:
     @property
     def query_params(self) -> dict[str, t.Any]:
         if self._query is None:
-            raw = self._scope["query_string"]
+            raw = self.scope["query_string"]
             if not raw:  # no query string: no parameter to resolve
                 self._query = {}
             else:
                 args = QueryParams(raw)
                 self._query = self._uri_parser.resolve_query({key: args.getlist(key) for key in args})
-            self._scope[RESOLVED_QUERY] = (raw, self._query)
+            self.scope[RESOLVED_QUERY] = (raw, self._query)
         return self._query
 
     @property
     def path_params(self) -> dict[str, t.Any]:
         if self._path is None:
-            raw = self._scope.get("path_params", {})
+            raw = self.scope.get("path_params", {})
             self._path = self._uri_parser.resolve_path(raw)
-            self._scope[RESOLVED_PATH] = (raw, self._path)
+            self.scope[RESOLVED_PATH] = (raw, self._path)
         return self._path
 
     @property
     def headers(self) -> Headers:
         if self._headers is None:
-            self._headers = Headers(scope=self._scope)
+            self._headers = Headers(scope=self.scope)
         return self._headers
-
-    def header(self, name: bytes) -> str | None:
-        """`headers.get(...)` of a lower-case header name: its first value, read as Starlette reads it."""
-        for key, value in self._scope["headers"]:
-            if key == name:
-                return value.decode("latin-1")
-        return None
 
     @property
     def cookies(self) -> dict[str, str]:
-        return Request(self._scope).cookies
+        return Request(self.scope).cookies
 
 
 def _reader(kind: str, name: str) -> t.Callable[[_Parameters], t.Any]:
@@ -225,7 +219,7 @@ def _reader(kind: str, name: str) -> t.Callable[[_Parameters], t.Any]:
         return lambda request: request.path_params.get(key)
     if kind == "header":
         lowered = name.lower().encode("latin-1")
-        return lambda request: request.header(lowered)
+        return lambda request: first_header(request.scope, lowered)
     return lambda request: request.cookies.get(name)
 
 

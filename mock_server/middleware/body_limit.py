@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from starlette.types import Message, Receive, Scope
 
+from mock_server.middleware.headers import first_header
 from mock_server.model.contract import CONTROL_MAX_BODY_BYTES, MAX_BODY_BYTES
 from mock_server.model.errors import RiseError
 
@@ -31,7 +32,7 @@ def limited_receive(scope: Scope, receive: Receive, control_prefix: str) -> Rece
         return receive
     control = scope["path"].startswith(control_prefix)
     limit = CONTROL_MAX_BODY_BYTES if control else MAX_BODY_BYTES
-    length = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-length"), None)
+    length = first_header(scope, b"content-length")
     if length is not None and length.isdigit() and int(length) > limit:
         raise _too_large(length, limit, control)
     received = 0

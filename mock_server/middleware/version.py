@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mock_server.middleware.headers import first_header
 from mock_server.model.contract import API_VERSION, VERSION_HEADER
 from mock_server.model.errors import RiseError
 
@@ -54,7 +55,7 @@ class VersionCheckMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            sent = next((v.decode("latin-1") for k, v in scope["headers"] if k == _STAMP[0]), None)
+            sent = first_header(scope, _STAMP[0])
             if sent is not None and sent != API_VERSION:
                 raise RiseError(
                     "invalid_api_version",
