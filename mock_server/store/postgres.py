@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -130,11 +130,20 @@ class PostgresDatabase:
         finally:
             self._local.depth = 0
 
+    def transaction(self) -> AbstractContextManager[psycopg.Connection]:
+        """A transaction without the tenant's lock, for the journal and the faults: their rows' own locks
+        are enough."""
+        return self.atomic(exclusive=False)
+
     def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
         return self._connection().execute(sql, params).fetchall()
 
     def execute(self, sql: str, *params: Any) -> None:
         self._connection().execute(sql, params or None)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self._connection().cursor() as cursor:
+            cursor.executemany(sql, rows)
 
 
 class PostgresStore(SQLStore):
@@ -147,25 +156,16 @@ class PostgresStore(SQLStore):
         return not any("\x00" in value for value in ids)
 
     def replace(self, state: TenantState) -> None:
-        with self._db.atomic() as connection:
+        with self._db.atomic():
             self._db.execute("TRUNCATE courses, users, enrollments, completions")
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    "INSERT INTO courses VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    [course_values(c) for c in state.courses.values()],
-                )
-                cursor.executemany(
-                    "INSERT INTO users VALUES (%s, %s, %s, %s, %s, %s)",
-                    [user_values(u) for u in state.users.values()],
-                )
-                cursor.executemany(
-                    "INSERT INTO enrollments VALUES (%s, %s, %s)",
-                    [enrollment_values(e) for e in state.enrollments.values()],
-                )
-                cursor.executemany(
-                    "INSERT INTO completions VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                    [completion_values(c) for c in state.completions.values()],
-                )
+            for table, to_values, records in (
+                ("courses", course_values, state.courses),
+                ("users", user_values, state.users),
+                ("enrollments", enrollment_values, state.enrollments),
+                ("completions", completion_values, state.completions),
+            ):
+                insert = f"INSERT INTO {table} VALUES ({', '.join(['%s'] * len(COLUMNS[table]))})"
+                self._db.executemany(insert, map(to_values, records.values()))
 
     def set_seed(self, state: TenantState) -> None:
         self._db.execute(
@@ -203,6 +203,3 @@ class PostgresFaults(SQLFaults):
 
     placeholder = "%s"
     row_lock = " FOR UPDATE"
-
-    def _transaction(self) -> AbstractContextManager[Any]:
-        return self._db.atomic(exclusive=False)  # the rows' lock is enough; the tenant's is not needed

@@ -4,10 +4,11 @@ IDs its tables can hold, and how it writes."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
+import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import asdict
 from typing import Any
 
@@ -79,7 +80,8 @@ def _select(table: str, columns: tuple[str, ...], placeholder: str) -> str:
 
 
 class SQLStore:
-    """The reads of a SQL store over `database` (an object with `rows`, `execute` and `atomic`)."""
+    """The reads of a SQL store over `database` (an object with `rows`, `execute`, `executemany`, `atomic`
+    and `transaction`, as sqlite.Database has)."""
 
     placeholder = "?"
     """How the driver marks a parameter in SQL."""
@@ -174,27 +176,56 @@ JOURNAL_TRIM_EVERY = 100
 class SQLJournal:
     """The request journal in a database several processes share (see `Journal`); a subclass names its
     driver's parameter placeholder. Each entry is kept in its control-API form, so that the table reads
-    as the journal does, in one statement, so that writers seldom wait for each other; older entries are
-    dropped now and then (`entries` never shows more than the capacity)."""
+    as the journal does, in one statement; older entries are dropped now and then (`entries` never shows
+    more than the capacity).
+
+    An entry recorded lazily inside an event loop is written at the loop's next turn, together with the
+    others of its turn, in one transaction: under load one write serves several requests, and the
+    processes seldom wait for each other's. Anything this process reads or writes in the journal writes
+    those waiting first."""
 
     placeholder = "?"
 
     def __init__(self, database: Any, capacity: int = CAPACITY) -> None:
         self.capacity = capacity
         self._db = database
+        self._lock = threading.Lock()
+        self._waiting: list[Callable[[], dict[str, Any]]] = []
+        self._flush_on: asyncio.AbstractEventLoop | None = None
+        """The loop a write of the waiting entries is scheduled on."""
 
     def record(self, **fields: Any) -> JournalEntry:
         mark = self.placeholder
-        document = json.dumps(entry_json(new_entry(0, fields)), default=str)
-        (row,) = self._db.rows(f"INSERT INTO journal (entry) VALUES ({mark}) RETURNING id", document)
-        if row["id"] % JOURNAL_TRIM_EVERY == 0:
-            self._db.execute(f"DELETE FROM journal WHERE id <= {mark}", row["id"] - self.capacity)
+        document = _document(fields)
+        with self._lock, self._db.transaction():
+            self._write_waiting()
+            (row,) = self._db.rows(f"INSERT INTO journal (entry) VALUES ({mark}) RETURNING id", document)
+            self._trim(row["id"], 1)
         return new_entry(row["id"], fields)
 
     def record_lazily(self, make: Callable[[], dict[str, Any]]) -> None:
-        self.record(**make())  # the other processes read the entry from the database: written now
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        with self._lock:
+            self._waiting.append(make)
+            if loop is None:
+                self._write_waiting()
+                return
+            if self._flush_on is loop:
+                return
+            self._flush_on = loop
+        loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Write the entries recorded lazily and not written yet."""
+        with self._lock:
+            self._flush_on = None
+            self._write_waiting()
 
     def entries(self, since: int = 0) -> list[JournalEntry]:
+        self.flush()
         mark = self.placeholder
         sql = (
             f"SELECT id, entry FROM journal WHERE id > {mark} "
@@ -204,13 +235,37 @@ class SQLJournal:
         return [entry_from_json({**json.loads(row["entry"]), "id": row["id"]}) for row in rows]
 
     def clear(self) -> None:
-        self._db.execute("DELETE FROM journal")
+        with self._lock:
+            self._waiting.clear()  # recorded before the clear: cleared with the rest
+            self._db.execute("DELETE FROM journal")
+
+    def _write_waiting(self) -> None:
+        """Write the waiting entries in one transaction (the caller holds `_lock`)."""
+        if not self._waiting:
+            return
+        batch, self._waiting = self._waiting, []
+        documents = [(_document(make()),) for make in batch]
+        with self._db.transaction():
+            self._db.executemany(f"INSERT INTO journal (entry) VALUES ({self.placeholder})", documents)
+            (row,) = self._db.rows("SELECT max(id) AS id FROM journal")
+            self._trim(row["id"], len(batch))
+
+    def _trim(self, last_id: int, written: int) -> None:
+        """Drop the entries past the capacity when the IDs just written passed a multiple of
+        JOURNAL_TRIM_EVERY."""
+        if last_id // JOURNAL_TRIM_EVERY != (last_id - written) // JOURNAL_TRIM_EVERY:
+            self._db.execute(f"DELETE FROM journal WHERE id <= {self.placeholder}", last_id - self.capacity)
+
+
+def _document(fields: dict[str, Any]) -> str:
+    """An entry's fields in the form the journal table keeps."""
+    return json.dumps(entry_json(new_entry(0, fields)), default=str)
 
 
 class SQLFaults:
     """Pending faults in a database several processes share, so that a fault fires once whichever process
-    takes the request (see `Faults`). A subclass names its driver's parameter placeholder, the clause that
-    locks the rows it reads, and the transaction a take runs in."""
+    takes the request (see `Faults`). A subclass names its driver's parameter placeholder and the clause
+    that locks the rows it reads; a take runs in the database's `transaction()`."""
 
     placeholder = "?"
     row_lock = ""
@@ -231,7 +286,7 @@ class SQLFaults:
         if take(self.pending(), method, path) is None:
             return None  # the common case, read without a lock; a fault added meanwhile comes later
         mark = self.placeholder
-        with self._transaction():
+        with self._db.transaction():
             rows = self._rows(self.row_lock)
             taken = take([fault for _, fault in rows], method, path)
             if taken is None:
@@ -243,9 +298,6 @@ class SQLFaults:
                 left = json.dumps(asdict(taken.left))
                 self._db.execute(f"UPDATE faults SET fault = {mark} WHERE id = {mark}", left, row_id)
             return taken.fault
-
-    def _transaction(self) -> AbstractContextManager[Any]:
-        return self._db.atomic()
 
     def _rows(self, lock: str) -> list[tuple[int, Fault]]:
         rows = self._db.rows(f"SELECT id, fault FROM faults ORDER BY id{lock}")

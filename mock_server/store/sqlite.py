@@ -9,7 +9,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -185,6 +185,10 @@ class Database:
             finally:
                 self._local.depth = 0
         self._committed(connection)
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A transaction for the journal and the faults: SQLite locks the whole file, as `atomic` does."""
+        return self.atomic()
 
     @contextmanager
     def _queued(self) -> Iterator[None]:

@@ -3,6 +3,7 @@ and share it, with its journal and faults, between processes."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import multiprocessing
 import sqlite3
@@ -273,8 +274,48 @@ def test_journal_entries_recorded_lazily_read_as_recorded_ones_in_their_order(ma
     assert entries[0] == JournalEntry(id=3, **_entry_fields(status=202))
     assert journal.entries() == journal.entries()  # each entry is made once, then kept as made
     # Kept in this process, an entry is made when first read, and one dropped unread is never made; a
-    # shared database's journal writes each at once, for the other processes to read.
+    # shared database's journal outside an event loop writes each at once, for the other processes.
     assert made == ([1, 2, 3] if isinstance(journal, SQLJournal) else [2, 3])
+
+
+@pytest.mark.parametrize("database", SQL, indirect=True)
+def test_sql_journal_writes_a_loop_turns_entries_together_at_the_next_turn(database):
+    writer, reader = _parts(database)[1], _parts(database)[1]  # two processes' openings of it
+    writer.capacity = 3
+    transactions = []
+    opened = writer._db.transaction
+    writer._db.transaction = lambda: transactions.append(1) or opened()
+
+    def lazily(*statuses: int) -> None:
+        for status in statuses:
+            writer.record_lazily(lambda status=status: _entry_fields(status=status))
+
+    async def turns() -> dict[str, list[int]]:
+        seen: dict[str, list[int]] = {}
+        lazily(*range(200, 350))  # IDs 1 to 150: past a trimming point
+        seen["other process, same turn"] = [entry.status for entry in reader.entries()]
+        await asyncio.sleep(0)
+        seen["other process, next turn"] = [entry.status for entry in reader.entries()]
+        seen["rows kept"] = [row["id"] for row in reader._db.rows("SELECT id FROM journal ORDER BY id")]
+        lazily(401, 402)
+        seen["this process, same turn"] = [entry.status for entry in writer.entries()]
+        lazily(403)
+        writer.clear()  # recorded before the clear, written or not
+        await asyncio.sleep(0)
+        seen["after a clear"] = [entry.status for entry in reader.entries()]
+        return seen
+
+    seen = asyncio.run(turns())
+    assert seen == {
+        "other process, same turn": [],
+        "other process, next turn": [347, 348, 349],
+        "rows kept": [148, 149, 150],
+        "this process, same turn": [349, 401, 402],
+        "after a clear": [],
+    }
+    assert transactions == [1, 1]  # 150 entries in one, then 2 in one
+    lazily(501)  # no loop running: written at once
+    assert [entry.status for entry in reader.entries()] == [501]
 
 
 def test_new_entry_is_the_dataclass_and_refuses_what_it_refuses():
