@@ -6,11 +6,20 @@ import threading
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from itertools import islice
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sortedcontainers import SortedList
 
 from mock_server.model.records import Completion, Course, Enrollment, TenantState, User
+
+
+class PairRecords(NamedTuple):
+    """What an import or an enrollment of a (course, user) pair reads, each None when there is none."""
+
+    course: Course | None
+    user: User | None
+    completion: Completion | None
+    enrollment: Enrollment | None
 
 
 class Store(Protocol):
@@ -51,6 +60,13 @@ class Store(Protocol):
         """The user's enrollments by course ID."""
 
     def completion(self, course_id: str, user_id: str) -> Completion | None: ...
+
+    def pair_records(self, course_id: str, user_id: str) -> PairRecords:
+        """The course, the user, and the pair's completion and enrollment, read together (as one
+        consistent view: a store over a database reads them in one statement). Reading the same records
+        twice gives equal results, cheaply compared: `Tenant` checks so that a decision made without the
+        tenant's lock still holds under it."""
+
     def save_enrollment(self, enrollment: Enrollment) -> None: ...
     def save_completion(self, completion: Completion) -> None: ...
 
@@ -134,6 +150,17 @@ class MemoryStore:
 
     def completion(self, course_id: str, user_id: str) -> Completion | None:
         return self._state.completions.get((course_id, user_id))
+
+    def pair_records(self, course_id: str, user_id: str) -> PairRecords:
+        pair = (course_id, user_id)
+        with self._lock:
+            state = self._state
+            return PairRecords(
+                state.courses.get(course_id),
+                state.users.get(user_id),
+                state.completions.get(pair),
+                state.enrollments.get(pair),
+            )
 
     def save_enrollment(self, enrollment: Enrollment) -> None:
         pair = (enrollment.course_id, enrollment.user_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple, cast
 
 from mock_server.model import rules
 from mock_server.model.pagination import Fetch, Page, keyset_page
@@ -19,9 +20,19 @@ from mock_server.model.reports import (
     report_row,
     row_in_reports,
 )
-from mock_server.model.store import MemoryStore, Store
+from mock_server.model.store import MemoryStore, PairRecords, Store
 
 Clock = Callable[[], datetime]
+
+
+class _Decision(NamedTuple):
+    """A write to a pair: its enrollment (kept or new), whether that is new, and the completion to save."""
+
+    enrollment: Enrollment
+    new_enrollment: bool
+    completion: Completion | None = None
+
+
 NO_LAG = timedelta(0)
 
 
@@ -71,31 +82,44 @@ class Tenant:
     def import_completion(self, course_id: str, user_id: str, body: Mapping[str, str]) -> Completion:
         """Import one completion: validate, check the pair, upsert the record, keep or add the enrollment."""
         started_at, completed_at = rules.import_dates(body)
-        store = self._store
-        with store.atomic():
-            course, user = rules.import_target(
-                store.course(course_id), store.user(user_id), course_id, user_id
-            )
+
+        def decide(found: PairRecords) -> _Decision:
+            course, user = rules.import_target(found.course, found.user, course_id, user_id)
             now = self._clock()
-            shown = completion_in_reports(store.completion(course_id, user_id), now, self._report_lag)
+            shown = completion_in_reports(found.completion, now, self._report_lag)
             completion = rules.imported_completion(course, user, started_at, completed_at, now, shown)
-            self._keep_or_add_enrollment(course_id, user_id, now)
-            store.save_completion(completion)
-        return completion
+            enrollment = rules.kept_or_new_enrollment(found.enrollment, course_id, user_id, now)
+            return _Decision(enrollment, enrollment is not found.enrollment, completion)
+
+        return cast(Completion, self._decided(course_id, user_id, decide).completion)
 
     def enroll(self, course_id: str, user_id: str) -> Enrollment:
-        store = self._store
-        with store.atomic():
-            rules.enrollment_target(store.course(course_id), store.user(user_id), course_id, user_id)
-            return self._keep_or_add_enrollment(course_id, user_id, self._clock())
+        def decide(found: PairRecords) -> _Decision:
+            rules.enrollment_target(found.course, found.user, course_id, user_id)
+            enrollment = rules.kept_or_new_enrollment(found.enrollment, course_id, user_id, self._clock())
+            return _Decision(enrollment, enrollment is not found.enrollment)
 
-    def _keep_or_add_enrollment(self, course_id: str, user_id: str, now: datetime) -> Enrollment:
-        """The pair's enrollment as the rule keeps or makes it, written only when it is new."""
-        existing = self._store.enrollment(course_id, user_id)
-        enrollment = rules.kept_or_new_enrollment(existing, course_id, user_id, now)
-        if enrollment is not existing:
-            self._store.save_enrollment(enrollment)
-        return enrollment
+        return self._decided(course_id, user_id, decide).enrollment
+
+    def _decided(self, course_id: str, user_id: str, decide: Callable[[PairRecords], _Decision]) -> _Decision:
+        """Decide a write to the pair on its records, and make it.
+
+        The decision is made on the records read without the tenant's lock, and kept when under the lock
+        they are still the same; else it is made again on what is there now. So the lock (which the
+        processes sharing a database queue for) is held for a read and the writes only. A refusal is
+        final at once: the records it was made on were there together, and nothing is written."""
+        store = self._store
+        seen = store.pair_records(course_id, user_id)
+        decision = decide(seen)
+        with store.atomic():
+            found = store.pair_records(course_id, user_id)
+            if found != seen:
+                decision = decide(found)
+            if decision.new_enrollment:
+                store.save_enrollment(decision.enrollment)
+            if decision.completion is not None:
+                store.save_completion(decision.completion)
+        return decision
 
     # -- reads ----------------------------------------------------------------------------------
 

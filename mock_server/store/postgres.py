@@ -155,6 +155,9 @@ class PostgresStore(SQLStore):
         """PostgreSQL text cannot hold NUL, so no stored ID does: an ID with one names no record."""
         return not any("\x00" in value for value in ids)
 
+    def _values(self, row: Any) -> tuple[Any, ...]:
+        return tuple(row.values())  # rows are dicts, by column name
+
     def replace(self, state: TenantState) -> None:
         with self._db.atomic():
             self._db.execute("TRUNCATE courses, users, enrollments, completions")

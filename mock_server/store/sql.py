@@ -15,6 +15,7 @@ from typing import Any
 from mock_server.model.errors import MockError
 from mock_server.model.records import Completion, Course, Enrollment, TenantState, User
 from mock_server.model.seed import state_from_document
+from mock_server.model.store import PairRecords
 from mock_server.store.faults import Fault, take
 from mock_server.store.journal import CAPACITY, JournalEntry, entry_from_json, entry_json, new_entry
 from mock_server.store.keyset import after_clause, limit_clause
@@ -73,6 +74,39 @@ def foreign_table(found: dict[str, list[str]], place: str) -> str | None:
     return None
 
 
+_PAIR_PARTS = (
+    ("c", "courses", course_from_row),
+    ("u", "users", user_from_row),
+    ("k", "completions", completion_from_row),
+    ("e", "enrollments", enrollment_from_row),
+)
+"""The parts of a pair's records as `pair_records` selects them: alias, table, and how a row is read."""
+_PAIR_ALIASES = {
+    alias: [(column, f"{alias}_{column}") for column in COLUMNS[table]] for alias, table, _ in _PAIR_PARTS
+}
+
+
+_PAIRS_KEPT = 1024
+
+
+@functools.cache
+def _pair_select(placeholder: str) -> str:
+    """One SELECT of a (course, user) pair's records, each table's columns named after its alias."""
+    columns = ", ".join(
+        f"{alias}.{column} AS {name}" for alias, names in _PAIR_ALIASES.items() for column, name in names
+    )
+    pair = (
+        f"(SELECT CAST({placeholder} AS TEXT) AS course_id, CAST({placeholder} AS TEXT) AS user_id) AS pair"
+    )
+    return (
+        f"SELECT {columns} FROM {pair} "
+        "LEFT JOIN courses c ON c.id = pair.course_id "
+        "LEFT JOIN users u ON u.id = pair.user_id "
+        "LEFT JOIN completions k ON k.course_id = pair.course_id AND k.user_id = pair.user_id "
+        "LEFT JOIN enrollments e ON e.course_id = pair.course_id AND e.user_id = pair.user_id"
+    )
+
+
 @functools.cache
 def _select(table: str, columns: tuple[str, ...], placeholder: str) -> str:
     """SELECT of the rows of `table` whose `columns` equal the parameters."""
@@ -88,6 +122,7 @@ class SQLStore:
 
     def __init__(self, database: Any) -> None:
         self._db = database
+        self._pairs: dict[tuple[Any, ...], PairRecords] = {}
 
     def storable(self, *ids: str) -> bool:
         """Whether the tables can hold these IDs at all (else no record has them)."""
@@ -134,6 +169,28 @@ class SQLStore:
     def completion(self, course_id: str, user_id: str) -> Completion | None:
         row = self._one("completions", course_id=course_id, user_id=user_id)
         return None if row is None else completion_from_row(row)
+
+    def pair_records(self, course_id: str, user_id: str) -> PairRecords:
+        """Read in one statement; the same row read again gives back the same records (the last
+        `_PAIRS_KEPT` rows read are kept with their records), so that comparing them is cheap."""
+        if not self.storable(course_id, user_id):  # then the pair has no records; the course or user may
+            return PairRecords(self.course(course_id), self.user(user_id), None, None)
+        (row,) = self._db.rows(_pair_select(self.placeholder), course_id, user_id)
+        values = self._values(row)
+        found = self._pairs.get(values)
+        if found is None:
+            parts = []
+            for alias, _, from_row in _PAIR_PARTS:
+                names = _PAIR_ALIASES[alias]
+                parts.append(None if row[names[0][1]] is None else from_row({c: row[n] for c, n in names}))
+            if len(self._pairs) >= _PAIRS_KEPT:
+                self._pairs.clear()
+            found = self._pairs[values] = PairRecords(*parts)
+        return found
+
+    def _values(self, row: Any) -> tuple[Any, ...]:
+        """A row's values in column order (the driver's rows iterate over them)."""
+        return tuple(row)
 
     def courses(self, after: str | None = None, limit: int | None = None) -> list[Course]:
         return [course_from_row(row) for row in self._page("courses", "id", after, limit)]

@@ -359,6 +359,74 @@ def test_tenant_does_not_change_the_seed_it_was_given(clock: StepClock) -> None:
     assert ("rise-quiz-101", "user-ada") not in seed.enrollments
 
 
+# -- decisions made before the lock ------------------------------------------------------------------------
+
+
+class RacedStore(MemoryStore):
+    """A MemoryStore where another client's write (`race`) lands once, right after a pair's first read
+    outside the store's lock, and that notes whether each clock reading was under the lock."""
+
+    def __init__(self, state: TenantState) -> None:
+        super().__init__(state)
+        self.race = None
+        self.clock_under_lock: list[bool] = []
+
+    def pair_records(self, course_id, user_id):
+        found = super().pair_records(course_id, user_id)
+        if self.race is not None and not self._lock._is_owned():
+            race, self.race = self.race, None
+            race()
+        return found
+
+
+@pytest.fixture
+def raced(clock: StepClock) -> tuple[Tenant, RacedStore]:
+    seed = load_seed_file(DEMO_SEED_PATH)
+    store = RacedStore(seed)
+
+    def noting_clock() -> datetime:
+        store.clock_under_lock.append(store._lock._is_owned())
+        return clock()
+
+    return Tenant(seed, store=store, clock=noting_clock), store
+
+
+def test_tenant_decides_an_import_outside_the_lock_when_nothing_changes(raced) -> None:
+    tenant, store = raced
+    completion = tenant.import_completion("rise-quiz-101", "user-ada", SAME_DAY)
+    assert store.clock_under_lock == [False]
+    assert store.snapshot().completions[("rise-quiz-101", "user-ada")] == completion
+    assert store.enrollment("rise-quiz-101", "user-ada").enrolled_at == NOW
+
+
+def test_tenant_decides_again_on_what_another_clients_write_left(raced, clock: StepClock) -> None:
+    tenant, store = raced
+
+    def enrolled_elsewhere() -> None:
+        tenant.enroll("rise-quiz-101", "user-ada")  # at NOW, while this import had read no enrollment
+        clock.now = NOW + timedelta(hours=1)
+
+    store.race = enrolled_elsewhere
+    tenant.import_completion("rise-quiz-101", "user-ada", SAME_DAY)
+    assert store.enrollment("rise-quiz-101", "user-ada").enrolled_at == NOW  # kept, not made anew
+    assert store.clock_under_lock == [False, False, True]  # the race's, this import's, its second
+
+
+def test_tenant_refuses_an_import_whose_course_went_before_the_lock(raced) -> None:
+    tenant, store = raced
+    seed = load_seed_file(DEMO_SEED_PATH)
+    without = TenantState(
+        courses={i: c for i, c in seed.courses.items() if i != "rise-quiz-101"},
+        users=seed.users,
+        enrollments={pair: e for pair, e in seed.enrollments.items() if pair[0] != "rise-quiz-101"},
+    )
+    store.race = lambda: store.replace(without)
+    with pytest.raises(RiseError) as refused:
+        tenant.import_completion("rise-quiz-101", "user-ada", SAME_DAY)
+    assert refused.value.code == "course_not_found"
+    assert store.snapshot() == without
+
+
 # -- report lag (Rise: reports can take up to 5 minutes to show an import) ---------------------------------
 
 LAG = timedelta(minutes=5)

@@ -197,6 +197,33 @@ def test_store_lookups_of_ids_no_record_can_have_find_nothing(store):
     assert store.enrollments_of_user("user\x00grace") == []
 
 
+def test_store_reads_a_pairs_records_together_as_it_reads_them_one_by_one(store):
+    state = _wide_tenant()
+    state.courses["c'; --"] = Course("c'; --", "Quoted", published_version=None)
+    state.enrollments[("c'; --", "日本")] = Enrollment("c'; --", "日本", WHEN)
+    history = Completion("c", "a", WHEN, WHEN, 1, None, None)
+    state.completions[("c", "é")] = Completion("c", "é", WHEN, WHEN, 1, 87.5, WHEN, shown_before=history)
+    state.completions[("c", "B")] = Completion("c", "B", WHEN, WHEN, 1, None, None)
+    store.replace(state)
+    pairs = [("c", "é"), ("c", "B"), ("c", "a"), ("c'; --", "日本"), ("c", "nobody"), ("none", "a")]
+    pairs += [("none", "nobody"), ("c", "a\x00"), ("c\x00", "a"), ("", "")]
+    for course_id, user_id in pairs:
+        one_by_one = (
+            store.course(course_id),
+            store.user(user_id),
+            store.completion(course_id, user_id),
+            store.enrollment(course_id, user_id),
+        )
+        assert store.pair_records(course_id, user_id) == one_by_one, (course_id, user_id)
+    found = store.pair_records("c", "é")
+    assert found.completion.shown_before == history and found.enrollment.enrolled_at == WHEN
+    if not isinstance(store, MemoryStore):  # what Tenant compares under the lock: the same, cheaply
+        assert store.pair_records("c", "é") is found
+    store.save_completion(Completion("c", "é", WHEN, WHEN, 2, None, None))
+    assert store.pair_records("c", "é").completion.course_version == 2
+    assert store.pair_records("c'; --", "日本").course.published_version is None
+
+
 @pytest.mark.parametrize("database", SQL, indirect=True)
 def test_sql_store_atomic_rolls_back_every_write_when_it_fails(database):
     store = _parts(database)[0]
