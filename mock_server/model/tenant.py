@@ -24,6 +24,8 @@ from mock_server.model.store import MemoryStore, PairRecords, Store
 
 Clock = Callable[[], datetime]
 
+NO_LAG = timedelta(0)
+
 
 class _Decision(NamedTuple):
     """A write to a pair: its enrollment (kept or new), whether that is new, and the completion to save."""
@@ -31,9 +33,6 @@ class _Decision(NamedTuple):
     enrollment: Enrollment
     new_enrollment: bool
     completion: Completion | None = None
-
-
-NO_LAG = timedelta(0)
 
 
 def utc_now() -> datetime:

@@ -87,6 +87,7 @@ _PAIR_ALIASES = {
 
 
 _PAIRS_KEPT = 1024
+"""How many rows a SQL store keeps with the pair's records read from them (see `pair_records`)."""
 
 
 @functools.cache
