@@ -51,8 +51,8 @@ the other workers' imports, and they behind it."""
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
 """How the statements that write begin (REPLACE cut to the six characters compared)."""
 _CHECKPOINT_EVERY = 500
-"""Transactions of a thread between its checkpoints of the write-ahead log into the file (SQLite's own
-would run inside a commit, every 1,000 pages, while the other workers wait for the write lock)."""
+"""Transactions of a thread between checkpoints of the write-ahead log into the file (SQLite's own would
+run inside a commit, every 1,000 pages, while the other workers wait for the write lock)."""
 _LOCK_WAIT_SECONDS = 30
 _LOCK_STEP_SECONDS = 0.00005
 T = TypeVar("T")
@@ -102,6 +102,29 @@ def _advice(error: sqlite3.Error) -> str:
     return f"SQLite says {text!r}: check that the file and its folder exist and are writable"
 
 
+class _Checkpointer:
+    """Checkpoints a file's write-ahead log into the file, in a thread of its own, when asked. A checkpoint
+    syncs the file to disk, which can take tens of milliseconds: the event loop that asked goes on serving
+    meanwhile (SQLite lets go of Python's lock while it works), and the other processes' writers do not
+    wait for it. Another process checkpointing at the same moment refuses this one; the next request
+    comes soon."""
+
+    def __init__(self, path: str) -> None:
+        self._asked = threading.Event()
+        threading.Thread(target=self._run, args=(path,), name="rise-mock-checkpoint", daemon=True).start()
+
+    def ask(self) -> None:
+        self._asked.set()
+
+    def _run(self, path: str) -> None:
+        connection = sqlite3.connect(path, timeout=0, isolation_level=None)
+        while True:
+            self._asked.wait()
+            self._asked.clear()
+            with suppress(sqlite3.Error):
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
 class Database:
     """One SQLite file; a connection per thread; `atomic()` is an immediate transaction, re-entrant.
     Statements wait for other processes' writes as `_patiently` says."""
@@ -110,6 +133,7 @@ class Database:
         """Open (or create) the file; a file that cannot be used raises DatabaseError saying why."""
         self.path = str(path)
         self._local = threading.local()
+        self._checkpointer: tuple[int | None, _Checkpointer | None] = (None, None)
         reason = _unusable_path(Path(path))
         if reason is None:
             try:
@@ -144,7 +168,7 @@ class Database:
             # Every commit of another worker empties this connection's page cache: mapped, the file's
             # pages are read again without a system call each.
             connection.execute("PRAGMA mmap_size=268435456")
-            # Checkpoints run after the writer lock is let go (see atomic), not inside a commit.
+            # Checkpoints run in a thread of their own (see _Checkpointer), not inside a commit.
             connection.execute("PRAGMA wal_autocheckpoint=0")
             connection.row_factory = sqlite3.Row
             self._local.connection, self._local.depth = connection, 0
@@ -184,7 +208,7 @@ class Database:
                 connection.execute("COMMIT")
             finally:
                 self._local.depth = 0
-        self._committed(connection)
+        self._committed()
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """A transaction for the journal and the faults: SQLite locks the whole file, as `atomic` does."""
@@ -203,13 +227,15 @@ class Database:
         finally:
             fcntl.flock(queue, fcntl.LOCK_UN)
 
-    def _committed(self, connection: sqlite3.Connection) -> None:
-        """Count a write; every `_CHECKPOINT_EVERY`th, checkpoint the log, the writers' lock let go."""
+    def _committed(self) -> None:
+        """Count a write; every `_CHECKPOINT_EVERY`th, have the log checkpointed (see `_Checkpointer`)."""
         self._local.commits = commits = getattr(self._local, "commits", 0) + 1
         if commits % _CHECKPOINT_EVERY == 0:
-            # Another process checkpointing at the same moment refuses this one: the next turn comes soon.
-            with suppress(sqlite3.OperationalError):
-                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            pid, checkpointer = self._checkpointer
+            if pid != os.getpid():  # none yet, or a forked parent's, whose thread is not in this process
+                checkpointer = _Checkpointer(self.path)
+                self._checkpointer = (os.getpid(), checkpointer)
+            checkpointer.ask()
 
     def rows(self, sql: str, *params: Any) -> list[sqlite3.Row]:
         connection = self._connection()
@@ -231,7 +257,7 @@ class Database:
         if sql.lstrip()[:6].upper() in _WRITES:  # one statement is a transaction of its own
             with self._queued():
                 done = _patiently(statement)
-            self._committed(self._connection())
+            self._committed()
             return done
         return _patiently(statement)
 

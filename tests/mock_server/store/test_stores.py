@@ -7,6 +7,8 @@ import asyncio
 import base64
 import multiprocessing
 import sqlite3
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -35,7 +37,7 @@ from mock_server.store.postgres import (
     PostgresStore,
 )
 from mock_server.store.sql import DatabaseError, SQLJournal
-from mock_server.store.sqlite import open_sqlite
+from mock_server.store.sqlite import _CHECKPOINT_EVERY, open_sqlite
 
 DEMO = load_seed_file(DEMO_SEED_PATH)
 WHEN = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -565,6 +567,20 @@ def test_sqlite_journal_has_its_own_file_so_that_its_writes_never_wait_behind_th
         }
     assert "journal" not in tables and {"completions", "faults"} <= tables
     assert store.holds_tenant() is False
+
+
+def test_sqlite_log_is_checkpointed_into_the_file_by_a_thread_of_its_own(tmp_path):
+    database = tmp_path / "tenant.sqlite3"
+    faults = open_sqlite(database)[2]
+    pages_before = database.stat().st_size
+    for _ in range(_CHECKPOINT_EVERY):  # single writes, each its own transaction
+        faults.add(Fault(path="/" + "x" * 2000, status=503))
+    deadline = time.monotonic() + 30
+    while database.stat().st_size < pages_before + 500 * 2000 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert database.stat().st_size >= pages_before + 500 * 2000  # the log's pages reached the file
+    assert "rise-mock-checkpoint" in {thread.name for thread in threading.enumerate()}
+    assert len(faults.pending()) == _CHECKPOINT_EVERY
 
 
 def test_sqlite_says_at_opening_when_the_journal_or_the_lock_file_cannot_be_made(tmp_path):
