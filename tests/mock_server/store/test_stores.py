@@ -424,9 +424,9 @@ LEARNERS = 12
 ROUNDS = 20
 
 
-def _crowd() -> TenantState:
+def _crowd(learners: int = LEARNERS) -> TenantState:
     state = TenantState(courses={"c": Course("c", "C", published_version=1)})
-    for index in range(LEARNERS):
+    for index in range(learners):
         state.users[f"u{index:02d}"] = User(f"u{index:02d}", f"u{index}@example.com")
     return state
 
@@ -569,17 +569,25 @@ def test_sqlite_journal_has_its_own_file_so_that_its_writes_never_wait_behind_th
     assert store.holds_tenant() is False
 
 
+def _file_reaches(path, size: int) -> bool:
+    """Whether the file grows to `size` bytes within 30 s: the log's pages were checkpointed into it."""
+    deadline = time.monotonic() + 30
+    while path.stat().st_size < size and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return path.stat().st_size >= size
+
+
 def test_sqlite_log_is_checkpointed_into_the_file_by_a_thread_of_its_own(tmp_path):
     database = tmp_path / "tenant.sqlite3"
-    faults = open_sqlite(database)[2]
-    pages_before = database.stat().st_size
+    store, _, faults = open_sqlite(database)
+    before = database.stat().st_size
+    store.replace(_crowd(5000))  # a whole tenant: checkpointed at once
+    assert _file_reaches(database, before + 5000 * 40)
+    assert "rise-mock-checkpoint" in {thread.name for thread in threading.enumerate()}
+    before = database.stat().st_size
     for _ in range(_CHECKPOINT_EVERY):  # single writes, each its own transaction
         faults.add(Fault(path="/" + "x" * 2000, status=503))
-    deadline = time.monotonic() + 30
-    while database.stat().st_size < pages_before + 500 * 2000 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert database.stat().st_size >= pages_before + 500 * 2000  # the log's pages reached the file
-    assert "rise-mock-checkpoint" in {thread.name for thread in threading.enumerate()}
+    assert _file_reaches(database, before + _CHECKPOINT_EVERY * 2000)
     assert len(faults.pending()) == _CHECKPOINT_EVERY
 
 
