@@ -9,7 +9,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import AbstractContextManager, closing, contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -107,22 +107,35 @@ class _Checkpointer:
     syncs the file to disk, which can take tens of milliseconds: the event loop that asked goes on serving
     meanwhile (SQLite lets go of Python's lock while it works), and the other processes' writers do not
     wait for it. Another process checkpointing at the same moment refuses this one; the next request
-    comes soon."""
+    comes soon. The thread ends (its connection closed) when it has not been asked for `idle_seconds`,
+    and the next request starts another."""
+
+    idle_seconds = 10.0
 
     def __init__(self, path: str) -> None:
+        self._path = path
         self._asked = threading.Event()
-        threading.Thread(target=self._run, args=(path,), name="rise-mock-checkpoint", daemon=True).start()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
 
     def ask(self) -> None:
         self._asked.set()
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="rise-mock-checkpoint", daemon=True)
+                self._thread.start()
 
-    def _run(self, path: str) -> None:
-        connection = sqlite3.connect(path, timeout=0, isolation_level=None)
-        while True:
-            self._asked.wait()
-            self._asked.clear()
-            with suppress(sqlite3.Error):
-                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    def _run(self) -> None:
+        with closing(sqlite3.connect(self._path, timeout=0, isolation_level=None)) as connection:
+            while True:
+                if not self._asked.wait(self.idle_seconds):
+                    with self._lock:
+                        if not self._asked.is_set():  # else asked meanwhile: this thread goes on
+                            self._thread = None
+                            return
+                self._asked.clear()
+                with suppress(sqlite3.Error):
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 class Database:

@@ -37,7 +37,7 @@ from mock_server.store.postgres import (
     PostgresStore,
 )
 from mock_server.store.sql import DatabaseError, SQLJournal
-from mock_server.store.sqlite import _CHECKPOINT_EVERY, open_sqlite
+from mock_server.store.sqlite import _CHECKPOINT_EVERY, _Checkpointer, open_sqlite
 
 DEMO = load_seed_file(DEMO_SEED_PATH)
 WHEN = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -577,7 +577,8 @@ def _file_reaches(path, size: int) -> bool:
     return path.stat().st_size >= size
 
 
-def test_sqlite_log_is_checkpointed_into_the_file_by_a_thread_of_its_own(tmp_path):
+def test_sqlite_log_is_checkpointed_into_the_file_by_a_thread_of_its_own(tmp_path, monkeypatch):
+    monkeypatch.setattr(_Checkpointer, "idle_seconds", 0.2)
     database = tmp_path / "tenant.sqlite3"
     store, _, faults = open_sqlite(database)
     before = database.stat().st_size
@@ -589,6 +590,14 @@ def test_sqlite_log_is_checkpointed_into_the_file_by_a_thread_of_its_own(tmp_pat
         faults.add(Fault(path="/" + "x" * 2000, status=503))
     assert _file_reaches(database, before + _CHECKPOINT_EVERY * 2000)
     assert len(faults.pending()) == _CHECKPOINT_EVERY
+    checkpointer = store._db._checkpointer[1]
+    deadline = time.monotonic() + 30  # idle, the thread ends, and is started again when asked
+    while checkpointer._thread is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert checkpointer._thread is None
+    before = database.stat().st_size
+    store.replace(_crowd(10000))
+    assert _file_reaches(database, before + 5000 * 40)
 
 
 def test_sqlite_says_at_opening_when_the_journal_or_the_lock_file_cannot_be_made(tmp_path):
