@@ -126,16 +126,24 @@ class _Checkpointer:
                 self._thread.start()
 
     def _run(self) -> None:
-        with closing(sqlite3.connect(self._path, timeout=0, isolation_level=None)) as connection:
-            while True:
-                if not self._asked.wait(self.idle_seconds):
-                    with self._lock:
-                        if not self._asked.is_set():  # else asked meanwhile: this thread goes on
-                            self._thread = None
-                            return
-                self._asked.clear()
-                with suppress(sqlite3.Error):
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        try:
+            with closing(sqlite3.connect(self._path, timeout=0, isolation_level=None)) as connection:
+                while self._asked.wait(self.idle_seconds) or self._asked_meanwhile():
+                    self._asked.clear()
+                    with suppress(sqlite3.Error):
+                        connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:  # on an error too (the file gone): the next request starts another thread
+            with self._lock:
+                if self._thread is threading.current_thread():
+                    self._thread = None
+
+    def _asked_meanwhile(self) -> bool:
+        """Whether a request came as the wait ended; else this thread is done, and said so under the lock."""
+        with self._lock:
+            if self._asked.is_set():
+                return True
+            self._thread = None
+            return False
 
 
 class Database:
