@@ -46,11 +46,11 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.operations import AbstractOperation
 from connexion.uri_parsing import OpenAPIURIParser
 from connexion.utils import deep_merge, inspect_function_arguments, is_null, is_nullable
-from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.http.validation import PARSED_BODY, RESOLVED_PATH, RESOLVED_QUERY
+from mock_server.middleware.headers import ScopeHeaders
 
 _NAME_CACHE_SIZE = 1024
 """Parameter names converted to Python names, remembered (a request can only send names the contract
@@ -204,21 +204,14 @@ class CompiledRequestValidationMiddleware(RequestValidationMiddleware):
     api_cls = CompiledRequestValidationAPI
 
 
-class _SecurityRequest:
+class _SecurityRequest(ScopeHeaders):
     """What Connexion's security checks read of a request, read from the ASGI scope: its headers, and the
     context their verdict goes into, where `ConnexionRequest` keeps it. Anything else (a query or cookie
     key) comes from Connexion's own request, made when first asked for."""
 
     def __init__(self, scope: Scope) -> None:
-        self.scope = scope
-        self._headers: Headers | None = None
+        super().__init__(scope)
         self._full: ConnexionRequest | None = None
-
-    @property
-    def headers(self) -> Headers:
-        if self._headers is None:
-            self._headers = Headers(scope=self.scope)
-        return self._headers
 
     @property
     def context(self) -> dict[str, t.Any]:

@@ -15,12 +15,12 @@ from connexion.utils import is_null, is_nullable
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
 from jsonschema.exceptions import best_match
-from starlette.datastructures import Headers, QueryParams
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope
 
 from mock_server.http.schemas import CompiledSchema
-from mock_server.middleware.headers import first_header
+from mock_server.middleware.headers import ScopeHeaders, first_header
 
 _UTF8 = ("utf-8", "utf8")
 RESOLVED_PATH = "rise_mock.resolved_path_params"
@@ -168,16 +168,15 @@ class RiseJSONBodyValidator(JSONRequestBodyValidator):
         return None
 
 
-class _Parameters:
+class _Parameters(ScopeHeaders):
     """The parameters of a request as Connexion's validator reads them from a ConnexionRequest (resolved
     and cast by the operation's URI parser), read from the ASGI scope without building one."""
 
     def __init__(self, scope: Scope, uri_parser: t.Any) -> None:
-        self.scope = scope
+        super().__init__(scope)
         self._uri_parser = uri_parser
         self._query: dict[str, t.Any] | None = None
         self._path: dict[str, t.Any] | None = None
-        self._headers: Headers | None = None
 
     @property
     def query_params(self) -> dict[str, t.Any]:
@@ -198,12 +197,6 @@ class _Parameters:
             self._path = self._uri_parser.resolve_path(raw)
             self.scope[RESOLVED_PATH] = (raw, self._path)
         return self._path
-
-    @property
-    def headers(self) -> Headers:
-        if self._headers is None:
-            self._headers = Headers(scope=self.scope)
-        return self._headers
 
     @property
     def cookies(self) -> dict[str, str]:

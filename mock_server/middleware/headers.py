@@ -1,7 +1,9 @@
-"""Reading a request header straight from the ASGI scope, without building Starlette's `Headers`."""
+"""Reading a request's headers straight from the ASGI scope: one header without building Starlette's
+`Headers`, or all of them as `Headers` made on first use."""
 
 from __future__ import annotations
 
+from starlette.datastructures import Headers
 from starlette.types import Scope
 
 
@@ -12,3 +14,17 @@ def first_header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return value.decode("latin-1")
     return None
+
+
+class ScopeHeaders:
+    """A view of a request's ASGI scope whose `headers` are Starlette's, made when first read."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self._headers: Headers | None = None
+
+    @property
+    def headers(self) -> Headers:
+        if self._headers is None:
+            self._headers = Headers(scope=self.scope)
+        return self._headers

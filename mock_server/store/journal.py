@@ -76,9 +76,10 @@ class Journal(Protocol):
         """Add an entry (every field of `JournalEntry` but its ID) and return it."""
 
     def record_lazily(self, make: Callable[[], dict[str, Any]]) -> None:
-        """Add an entry whose fields `make` returns: a journal that keeps its entries in this process
-        calls it only when the entry is first read (or never, once the entry is dropped), so that a
-        request does not pay for making its entry readable."""
+        """Add an entry whose fields `make` returns, later, so that a request does not pay for making its
+        entry readable: a journal that keeps its entries in this process calls it when the entry is first
+        read (or never, once the entry is dropped); one in a shared database, at the event loop's next
+        turn, with the other entries of its turn."""
 
     def entries(self, since: int = 0) -> list[JournalEntry]:
         """The entries with an ID above `since`."""
