@@ -34,12 +34,14 @@ def error_response(error: RiseError, headers: dict[str, str] | None = None) -> C
     )
 
 
-def handle_rise_error(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
+async def handle_rise_error(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
+    """Asynchronous, as every handler here: Connexion runs a synchronous error handler on a worker thread,
+    a hand-off per refused request."""
     assert isinstance(error, RiseError)
     return error_response(error)
 
 
-def handle_http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+async def handle_http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Connexion problems and Starlette HTTP errors, by status."""
     assert isinstance(exc, HTTPException)
     code = _CODE_BY_STATUS.get(exc.status_code)

@@ -3,6 +3,8 @@ server would, instead of stopping the run."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
@@ -38,3 +40,39 @@ def test_app_transport_answers_500_when_the_app_raises() -> None:
         answer = client.get("/boom")
     transport.close()
     assert answer.status_code == 500
+
+
+async def _scope_echo(scope, receive, send):  # type: ignore[no-untyped-def]
+    """A raw ASGI app that answers with what it was given, after waiting for the client to go."""
+    request = await receive()
+    await send({"type": "http.response.start", "status": 201, "headers": [(b"x-seen", b"yes")]})
+    seen = {
+        "method": scope["method"],
+        "path": scope["path"],
+        "raw_path": scope["raw_path"].decode(),
+        "query": scope["query_string"].decode(),
+        "server": list(scope["server"]),
+        "host": dict(scope["headers"]).get(b"host", b"").decode(),
+        "body": request["body"].decode(),
+    }
+    await send({"type": "http.response.body", "body": json.dumps(seen).encode()})
+    assert (await receive())["type"] == "http.disconnect"
+
+
+def test_app_transport_gives_the_app_the_request_as_a_server_would() -> None:
+    transport = AppTransport(_scope_echo)
+    with httpx.Client(transport=transport) as client:
+        answer = client.post("http://127.0.0.1:8080/a%20b/c?limit=5&cursor=x", content=b"payload")
+        head = client.head("http://127.0.0.1/a")
+    transport.close()
+    assert answer.status_code == 201 and answer.headers["x-seen"] == "yes"
+    assert answer.json() == {
+        "method": "POST",
+        "path": "/a b/c",
+        "raw_path": "/a%20b/c",
+        "query": "limit=5&cursor=x",
+        "server": ["127.0.0.1", 8080],
+        "host": "127.0.0.1:8080",
+        "body": "payload",
+    }
+    assert head.status_code == 201 and head.content == b""

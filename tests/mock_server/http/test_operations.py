@@ -8,6 +8,7 @@ import inspect
 
 import pytest
 from connexion.middleware import ConnexionMiddleware
+from connexion.middleware import exceptions as connexion_exceptions
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
@@ -59,6 +60,21 @@ def test_requests_build_no_validator_and_inspect_no_signature(make_client, monke
         _requests(client)
     assert built == []
     assert deep_copied_dicts == []
+
+
+def test_refused_requests_are_answered_without_a_worker_thread(make_client, monkeypatch) -> None:
+    """Connexion runs a synchronous error handler on a worker thread: a hand-off per refused request."""
+    client = make_client(validate_responses=False)
+
+    def no_thread(*args, **kwargs):
+        raise AssertionError("an error handler ran on a worker thread")
+
+    monkeypatch.setattr(connexion_exceptions, "run_in_threadpool", no_thread)
+    assert client.post(IMPORT, json={"startedAt": 1}, headers=AUTH).json()["code"] == "invalid_request"
+    assert client.get("/courses", headers={"Authorization": "Bearer wrong"}).json()["code"] == "unauthorized"
+    assert client.get("/courses/nowhere", headers=AUTH).json()["code"] == "course_not_found"
+    assert client.get("/no/such/path", headers=AUTH).json()["code"] == "not_found"
+    assert client.delete("/courses", headers=AUTH).json()["code"] == "method_not_allowed"
 
 
 def test_a_json_body_is_parsed_once_and_the_handler_gets_what_connexion_would_parse(
