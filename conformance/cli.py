@@ -32,6 +32,7 @@ from conformance.engine.settings import (
     DIFFERENTIAL_PACED,
     DIFFERENTIAL_STEPS,
     PARTS,
+    SCHEMA_PHASES,
     RunSettings,
 )
 from conformance.environment import KEY_ENV
@@ -129,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=PARTS,
         help=f"comma-separated parts to run (default {','.join(p.value for p in PARTS)})",
     )
+    run_cmd.add_argument(
+        "--schema-phases",
+        type=_schema_phases,
+        default=SCHEMA_PHASES,
+        help=f"comma-separated Schemathesis phases of the schema part (default {','.join(SCHEMA_PHASES)})",
+    )
     commands.add_parser(
         "rules",
         help="list the contract's rules: ID, statement, where in openapi.yaml, basis, and the checks",
@@ -184,7 +191,8 @@ def main(
             settings = RunSettings(
                 base_url=base_url, api_key=api_key, profile=profile, max_examples=args.max_examples,
                 report_timeout=args.report_timeout, rate=args.rate_limit, seed=seed,
-                dry_run=args.dry_run, parts=args.parts, allow_drift=args.allow_drift, budget=args.budget,
+                dry_run=args.dry_run, parts=args.parts, schema_phases=args.schema_phases,
+                allow_drift=args.allow_drift, budget=args.budget,
                 command=replay_command(args, seed), baseline=baseline, transport=transport,
                 differential_examples=args.differential_examples,
                 differential_steps=args.differential_steps, clock_tolerance=args.clock_tolerance,
@@ -209,6 +217,8 @@ def replay_command(args: argparse.Namespace, seed: int) -> str:
     words = ["rise-conformance", "run"]
     words += ["--mock"] if args.mock else ["--base-url", args.base_url]
     words += ["--seed", str(seed), "--parts", ",".join(part.value for part in args.parts)]
+    if args.schema_phases != SCHEMA_PHASES:
+        words += ["--schema-phases", ",".join(args.schema_phases)]
     if args.profile:
         words += ["--profile", str(args.profile)]
     if args.max_examples != DEFAULT_MAX_EXAMPLES:
@@ -300,6 +310,17 @@ def _parts(text: str) -> tuple[Part, ...]:
     if unknown or not names:
         raise argparse.ArgumentTypeError(f"parts are {', '.join(offered)}; got {text!r}")
     return tuple(part for part in PARTS if part.value in names)
+
+
+def _schema_phases(text: str) -> tuple[str, ...]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(SCHEMA_PHASES))
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"Schemathesis phases are {', '.join(SCHEMA_PHASES)}; got {text!r}: name one or more, "
+            "comma-separated"
+        )
+    return tuple(phase for phase in SCHEMA_PHASES if phase in names)
 
 
 if __name__ == "__main__":

@@ -69,7 +69,6 @@ from conformance.profile import Profile
 from conformance.schemathesis.classify import classify
 from conformance.schemathesis.findings import SchemaFinding
 from conformance.schemathesis.phase import (
-    PHASES,
     SCHEMA_CHECKS,
     SchemaOutcome,
     SchemaSettings,
@@ -435,7 +434,7 @@ class _SchemaRun:
                 f"the request budget of {budget.limit} (--budget) leaves nothing for Schemathesis"
             )
         started = time.monotonic()
-        self.status(f"schema: Schemathesis phases {', '.join(PHASES)}")
+        self.status(f"schema: Schemathesis phases {', '.join(self.settings.schema_phases)}")
         schema_settings = SchemaSettings(
             self.settings.base_url,
             self.settings.api_key,
@@ -446,6 +445,7 @@ class _SchemaRun:
             self.settings.report_timeout,
             pairs=pairs,
             budget=allowed,
+            phases=self.settings.schema_phases,
             deferred=True,
         )
         self.outcome = run_schema_phase(schema_settings, self._line)
@@ -529,7 +529,7 @@ def _planned_schema(settings: RunSettings) -> Result:
         "imports (POST .../completions) and enrollments (PUT /courses/{courseId}/users/{userId}) go only "
         f"to the profile pairs {pairs} that no named check holds; negative ones to IDs the contract rejects"
     )
-    summary = f"Schemathesis phases {', '.join(PHASES)} over every operation of the contract"
+    summary = f"Schemathesis phases {', '.join(settings.schema_phases)} over every operation of the contract"
     rules = tuple(dict.fromkeys(r for c in SCHEMA_CHECKS for r in c.rules))
     return Result(
         Check("schemathesis", Part.SCHEMA, rules, summary=summary), Outcome.PLANNED, observed=observed

@@ -16,6 +16,8 @@ DEFAULT_RATE = 2.0
 DEFAULT_REPORT_TIMEOUT = 300.0
 """Rise documents that reports can take up to 5 minutes to show an import."""
 DEFAULT_MAX_EXAMPLES = 25
+SCHEMA_PHASES = ("examples", "coverage", "fuzzing", "stateful")
+"""Schemathesis' phases, in the order it runs them; the schema part runs all of them unless told fewer."""
 DEFAULT_BUDGET = 1000
 """Requests a run sends to a target that is not loopback, unless --budget says otherwise: at the default
 2/s and Rise's 5-minute report lag, such a run ends within 15 minutes."""
@@ -55,6 +57,8 @@ class RunSettings:
     seed: int | None = None
     dry_run: bool = False
     parts: tuple[Part, ...] = PARTS
+    schema_phases: tuple[str, ...] = SCHEMA_PHASES
+    """The Schemathesis phases the schema part runs."""
     allow_drift: bool = False
     """A finding on a decision of the contract is listed as drift and does not fail the run."""
     budget: int | None = None

@@ -19,6 +19,7 @@ import yaml
 
 from conformance.engine.client import mask
 from conformance.engine.results import Check, Part
+from conformance.engine.settings import SCHEMA_PHASES
 from conformance.environment import (
     BUDGET_ENV,
     BUDGET_SPENT_LINE,
@@ -34,7 +35,6 @@ from conformance.profile import Profile
 from conformance.schemathesis.findings import SchemaFinding, read_events
 from mock_server.model.contract import CONTRACT_PATH
 
-PHASES = ("examples", "coverage", "fuzzing", "stateful")
 _CHECKS = {
     "not_a_server_error": ("No request, valid or not, gets a 5xx.", ("responses.no-server-error",)),
     "status_code_conformance": (
@@ -121,6 +121,7 @@ class SchemaSettings:
     """The only pairs positive writes may go to (empty: every published profile pair)."""
     budget: int | None = None
     """Requests Schemathesis may send (None: no cap)."""
+    phases: tuple[str, ...] = SCHEMA_PHASES
     deferred: bool = False
     """Record accepted writes in a ledger instead of polling after each import (rise-conformance judges
     them in its one report wait)."""
@@ -164,7 +165,7 @@ def command(settings: SchemaSettings, config: Path, events: Path) -> list[str]:
         sys.executable, "-m", "schemathesis.cli", "--no-color", "--config-file", str(config),
         "run", str(settings.contract),
         "--url", settings.base_url,
-        "--phases", ",".join(PHASES),
+        "--phases", ",".join(settings.phases),
         "--max-examples", str(settings.max_examples),
         "--seed", str(settings.seed),
         "--generation-database", "none",

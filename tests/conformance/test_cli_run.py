@@ -11,7 +11,7 @@ import pytest
 from conformance_servers import demo_tenant
 
 from conformance.checks.semantic import SEMANTIC_CHECKS
-from conformance.cli import main
+from conformance.cli import build_parser, main, replay_command
 from mock_server.http.app import create_app
 from mock_server.model.records import Enrollment
 from mock_server.model.seed import DEMO_SEED_PATH, load_seed_file
@@ -151,6 +151,23 @@ def test_bad_rate_limit_is_a_usage_error(run_cli) -> None:
     with pytest.raises(SystemExit) as exit_info:
         run_cli(None, "--mock", "--rate-limit", "fast")
     assert exit_info.value.code == 2
+
+
+def test_schema_phases_must_be_schemathesis_phases(run_cli, capsys) -> None:
+    for text in ("fuzz", "", "examples,nope"):
+        with pytest.raises(SystemExit) as exit_info:
+            run_cli(None, "--mock", "--schema-phases", text)
+        assert exit_info.value.code == 2
+        assert "Schemathesis phases are examples, coverage, fuzzing, stateful" in capsys.readouterr().err
+
+
+def test_schema_phases_are_run_in_schemathesis_order_and_kept_in_the_replay_command() -> None:
+    chosen = build_parser().parse_args(["run", "--mock", "--schema-phases", "stateful, examples"])
+    assert chosen.schema_phases == ("examples", "stateful")
+    assert "--schema-phases examples,stateful" in replay_command(chosen, 7)
+    every = build_parser().parse_args(["run", "--mock"])
+    assert every.schema_phases == ("examples", "coverage", "fuzzing", "stateful")
+    assert "--schema-phases" not in replay_command(every, 7)
 
 
 def test_mock_run_works_with_rise_api_key_set_for_another_target(run_cli, monkeypatch) -> None:

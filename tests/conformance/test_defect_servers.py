@@ -23,7 +23,8 @@ REPORT_TIMEOUT = "0.2"
 def test_run_fails_naming_the_broken_rule(run_cli, name: str) -> None:
     server = DEFECTS[name]
     if server.part == "schema":
-        run = run_cli(server.build(), "--parts", "schema", "--max-examples", "5")
+        phases = ("--schema-phases", server.schema_phases) if server.schema_phases else ()
+        run = run_cli(server.build(), "--parts", "schema", "--max-examples", "5", *phases)
     else:
         run = run_cli(
             server.build(), "--parts", server.part, "--report-timeout", REPORT_TIMEOUT, in_process=True

@@ -55,6 +55,8 @@ class Server:
     rule: str | None = None
     schema_check: str | None = None
     """For the schema part: the Schemathesis check that must fail."""
+    schema_phases: str | None = None
+    """For the schema part: the Schemathesis phases that show the defect (None: all four)."""
 
 
 class _Current:

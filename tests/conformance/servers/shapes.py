@@ -43,7 +43,11 @@ def _without_status(scope: Scope, document: Any) -> Any:
 
 SERVERS: dict[str, Server] = {
     "users with a role the contract does not list": Server(
-        lambda: json_rewriter(_superuser)(app_of()), "schema", None, "response_schema_conformance"
+        lambda: json_rewriter(_superuser)(app_of()),
+        "schema",
+        None,
+        "response_schema_conformance",
+        schema_phases="examples",
     ),
     "errors as application/problem+json": Server(
         lambda: problem_json_errors(app_of()), "protocol", "errors.envelope"
