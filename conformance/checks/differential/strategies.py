@@ -89,41 +89,73 @@ def spell(instant: datetime, offset: str, lower: bool = False) -> str:
     return text + suffix
 
 
-def spellings(instant: datetime) -> st.SearchStrategy[str]:
-    """Every spelling the contract allows for an instant: Z or z, any offset, a date when at midnight UTC."""
-    forms = [
-        st.just(spell(instant, "Z")),
-        st.builds(spell, st.just(instant), st.sampled_from(("z", *OFFSETS))),
-        st.just(spell(instant, "z", lower=True)),
-    ]
-    if instant.astimezone(UTC).time() == datetime.min.time():
-        forms.insert(0, st.just(instant.astimezone(UTC).strftime("%Y-%m-%d")))
-    return st.one_of(forms)
+_SPELLINGS = (
+    st.just(("Z",)),
+    st.tuples(st.just("offset"), st.sampled_from(("z", *OFFSETS))),
+    st.just(("lower z",)),
+)
+_RECIPES = st.one_of(_SPELLINGS)
+_RECIPES_AT_MIDNIGHT = st.one_of(st.just(("date",)), *_SPELLINGS)
+"""How an instant is spelled, as data: strategies are made once, because Hypothesis checks a new strategy
+on its first draw, which cost more than all else a differential sequence generates."""
+
+
+def _recipes(instant: datetime) -> st.SearchStrategy[tuple[str, ...]]:
+    return _RECIPES_AT_MIDNIGHT if instant.astimezone(UTC).time() == datetime.min.time() else _RECIPES
+
+
+def _spelled(instant: datetime, recipe: tuple[str, ...]) -> str:
+    form = recipe[0]
+    if form == "date":
+        return instant.astimezone(UTC).strftime("%Y-%m-%d")
+    if form == "offset":
+        return spell(instant, recipe[1])
+    return spell(instant, "z", lower=True) if form == "lower z" else spell(instant, "Z")
+
+
+def _spelling(draw: st.DrawFn, instant: datetime) -> str:
+    """Any spelling the contract allows for an instant: Z or z, any offset, a date when at midnight UTC."""
+    return _spelled(instant, draw(_recipes(instant)))
 
 
 def midnights() -> st.SearchStrategy[datetime]:
     return st.integers(0, (LAST_DAY - FIRST_DAY).days).map(lambda days: FIRST_DAY + timedelta(days=days))
 
 
+_STARTS = st.one_of(instants(), midnights())
+_GAPS = st.one_of(st.sampled_from(GAPS), st.integers(0, 40 * 86_400).map(lambda s: timedelta(seconds=s)))
+_REVERSED_GAPS = st.one_of(
+    st.sampled_from(GAPS[1:]), st.integers(1, 3 * 86_400).map(lambda s: timedelta(seconds=s))
+)
+_INSTANTS = instants()
+_WHOLE_INSTANTS = instants(fraction=False)
+_FIELDS = st.sampled_from(("startedAt", "completedAt"))
+_INVALID_KINDS = st.sampled_from(("form", "reversed", "missing", "unknown", "not-object"))
+_UNKNOWN_FIELDS = st.sampled_from(("score", "courseVersion", "status", "startedat", "userId"))
+
+
 @st.composite
 def valid_bodies(draw: st.DrawFn) -> dict[str, str]:
     """A body the contract accepts: completedAt at or after startedAt, each in any allowed spelling."""
-    started = draw(st.one_of(instants(), midnights()))
-    gap = draw(
-        st.one_of(st.sampled_from(GAPS), st.integers(0, 40 * 86_400).map(lambda s: timedelta(seconds=s)))
-    )
-    completed = started + gap
-    return {"startedAt": draw(spellings(started)), "completedAt": draw(spellings(completed))}
+    return _valid_body(draw)
+
+
+def _valid_body(draw: st.DrawFn) -> dict[str, str]:
+    started = draw(_STARTS)
+    completed = started + draw(_GAPS)
+    return {"startedAt": _spelling(draw, started), "completedAt": _spelling(draw, completed)}
 
 
 @st.composite
 def reversed_bodies(draw: st.DrawFn) -> dict[str, str]:
     """completedAt before startedAt, though perhaps not to the eye (offsets)."""
-    completed = draw(instants())
-    gap = draw(
-        st.one_of(st.sampled_from(GAPS[1:]), st.integers(1, 3 * 86_400).map(lambda s: timedelta(seconds=s)))
-    )
-    return {"startedAt": draw(spellings(completed + gap)), "completedAt": draw(spellings(completed))}
+    return _reversed_body(draw)
+
+
+def _reversed_body(draw: st.DrawFn) -> dict[str, str]:
+    completed = draw(_INSTANTS)
+    gap = draw(_REVERSED_GAPS)
+    return {"startedAt": _spelling(draw, completed + gap), "completedAt": _spelling(draw, completed)}
 
 
 def bad_date_forms(instant: datetime) -> list[Any]:
@@ -150,23 +182,26 @@ def bad_date_forms(instant: datetime) -> list[Any]:
     ]
 
 
+_BAD_FORMS = st.integers(0, len(bad_date_forms(FIRST_DAY)) - 1)
+
+
 @st.composite
 def invalid_bodies(draw: st.DrawFn) -> Any:
     """A body the contract refuses: a bad date form, reversed dates, a field missing or unknown, or not an
     object at all."""
-    valid = draw(valid_bodies())
-    choice = draw(st.sampled_from(("form", "reversed", "missing", "unknown", "not-object")))
+    valid = _valid_body(draw)
+    choice = draw(_INVALID_KINDS)
     if choice == "form":
-        field = draw(st.sampled_from(("startedAt", "completedAt")))
-        return {**valid, field: draw(st.sampled_from(bad_date_forms(draw(instants(fraction=False)))))}
+        field = draw(_FIELDS)
+        return {**valid, field: bad_date_forms(draw(_WHOLE_INSTANTS))[draw(_BAD_FORMS)]}
     if choice == "reversed":
-        return draw(reversed_bodies())
+        return _reversed_body(draw)
     if choice == "missing":
         return draw(
             st.sampled_from(({}, {"startedAt": valid["startedAt"]}, {"completedAt": valid["completedAt"]}))
         )
     if choice == "unknown":
-        extra = draw(st.sampled_from(("score", "courseVersion", "status", "startedat", "userId")))
+        extra = draw(_UNKNOWN_FIELDS)
         return {**valid, extra: draw(st.sampled_from((valid["startedAt"], 90, None, "Complete")))}
     return draw(st.sampled_from(([], "completed", 42, None, [valid])))
 
