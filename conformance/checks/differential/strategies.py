@@ -96,8 +96,8 @@ _SPELLINGS = (
 )
 _RECIPES = st.one_of(_SPELLINGS)
 _RECIPES_AT_MIDNIGHT = st.one_of(st.just(("date",)), *_SPELLINGS)
-"""How an instant is spelled, as data: strategies are made once, because Hypothesis checks a new strategy
-on its first draw, which cost more than all else a differential sequence generates."""
+"""How an instant is spelled, as data. This module's strategies are made once, not per draw: Hypothesis
+checks a new strategy on its first draw, which cost more than the drawing."""
 
 
 def _recipes(instant: datetime) -> st.SearchStrategy[tuple[str, ...]]:
@@ -146,13 +146,8 @@ def _valid_body(draw: st.DrawFn) -> dict[str, str]:
     return {"startedAt": _spelling(draw, started), "completedAt": _spelling(draw, completed)}
 
 
-@st.composite
-def reversed_bodies(draw: st.DrawFn) -> dict[str, str]:
-    """completedAt before startedAt, though perhaps not to the eye (offsets)."""
-    return _reversed_body(draw)
-
-
 def _reversed_body(draw: st.DrawFn) -> dict[str, str]:
+    """completedAt before startedAt, though perhaps not to the eye (offsets)."""
     completed = draw(_INSTANTS)
     gap = draw(_REVERSED_GAPS)
     return {"startedAt": _spelling(draw, completed + gap), "completedAt": _spelling(draw, completed)}
