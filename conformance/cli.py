@@ -304,23 +304,22 @@ def _rate(text: str) -> float:
 
 
 def _parts(text: str) -> tuple[Part, ...]:
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    offered = {part.value: part for part in PARTS}
-    unknown = sorted(set(names) - set(offered))
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(f"parts are {', '.join(offered)}; got {text!r}")
-    return tuple(part for part in PARTS if part.value in names)
+    chosen = _subset(text, [part.value for part in PARTS], "parts")
+    return tuple(part for part in PARTS if part.value in chosen)
 
 
 def _schema_phases(text: str) -> tuple[str, ...]:
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = sorted(set(names) - set(SCHEMA_PHASES))
-    if unknown or not names:
+    return _subset(text, SCHEMA_PHASES, "Schemathesis phases")
+
+
+def _subset(text: str, offered: Sequence[str], what: str) -> tuple[str, ...]:
+    """The names `text` lists (comma-separated, one at least), in the order `offered` gives them."""
+    names = {name.strip() for name in text.split(",")} - {""}
+    if not names or not names <= set(offered):
         raise argparse.ArgumentTypeError(
-            f"Schemathesis phases are {', '.join(SCHEMA_PHASES)}; got {text!r}: name one or more, "
-            "comma-separated"
+            f"{what} are {', '.join(offered)}; got {text!r}: name one or more, comma-separated"
         )
-    return tuple(phase for phase in SCHEMA_PHASES if phase in names)
+    return tuple(name for name in offered if name in names)
 
 
 if __name__ == "__main__":

@@ -174,20 +174,21 @@ class RiseClient:
     rate_limited: list[RateLimitSighting] = field(default_factory=list)
     last_write_at: float = 0.0
     """When the last request that may write went out (time.monotonic); 0 before any."""
-    _http: httpx.Client = field(init=False, repr=False)
+    _http: httpx.Client | None = field(init=False, repr=False)
+    """The client requests go through; None when they go straight to `transport`."""
     _pacer: Pacer = field(init=False, repr=False)
     _owns_http: bool = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
-        self._owns_http = self.http is None
-        self._http = self.http or httpx.Client(
-            timeout=self.timeout, follow_redirects=False, transport=self.transport
-        )
+        self._owns_http = self.http is None and self.transport is None
+        self._http = self.http
+        if self._owns_http:
+            self._http = httpx.Client(timeout=self.timeout, follow_redirects=False)
         self._pacer = self.pacer or Pacer(self.rate)
 
     def close(self) -> None:
-        if self._owns_http:
+        if self._owns_http and self._http is not None:
             self._http.close()
 
     def __enter__(self) -> RiseClient:
@@ -240,7 +241,8 @@ class RiseClient:
             self.last_write_at = time.monotonic()
         started = time.monotonic()
         try:
-            if self.http is None and self.transport is not None:
+            if self._http is None:
+                assert self.transport is not None
                 response = self._in_process(self.transport, method, url, headers, content)
             else:
                 response = self._http.request(method, url, headers=headers, content=content)
