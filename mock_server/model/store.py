@@ -70,6 +70,44 @@ class Store(Protocol):
     def save_enrollment(self, enrollment: Enrollment) -> None: ...
     def save_completion(self, completion: Completion) -> None: ...
 
+    def save_if_unchanged(
+        self,
+        course_id: str,
+        user_id: str,
+        seen: PairRecords,
+        enrollment: Enrollment | None,
+        completion: Completion | None,
+    ) -> bool:
+        """Save the pair's new enrollment and completion (either may be None) if its records are still
+        `seen`, as one step for every other client; False, with nothing written, when they changed. A
+        store may answer False also when it cannot tell cheaply: the tenant then decides again under its
+        lock. `saved_if_unchanged` is the plain way; a store over a database may make it one statement,
+        so that the lock is held for no Python work."""
+
+
+def save_pair(store: Store, enrollment: Enrollment | None, completion: Completion | None) -> None:
+    """Save those of a pair's new records that are not None."""
+    if enrollment is not None:
+        store.save_enrollment(enrollment)
+    if completion is not None:
+        store.save_completion(completion)
+
+
+def saved_if_unchanged(
+    store: Store,
+    course_id: str,
+    user_id: str,
+    seen: PairRecords,
+    enrollment: Enrollment | None,
+    completion: Completion | None,
+) -> bool:
+    """`Store.save_if_unchanged` under the store's lock: read the pair again, compare, write."""
+    with store.atomic():
+        if store.pair_records(course_id, user_id) != seen:
+            return False
+        save_pair(store, enrollment, completion)
+    return True
+
 
 def _after(keys: SortedList, after: str | None, limit: int | None) -> list[str]:
     """The keys after `after`, at most `limit` of them."""
@@ -173,6 +211,16 @@ class MemoryStore:
     def save_completion(self, completion: Completion) -> None:
         with self._lock:
             self._state.completions[(completion.course_id, completion.user_id)] = completion
+
+    def save_if_unchanged(
+        self,
+        course_id: str,
+        user_id: str,
+        seen: PairRecords,
+        enrollment: Enrollment | None,
+        completion: Completion | None,
+    ) -> bool:
+        return saved_if_unchanged(self, course_id, user_id, seen, enrollment, completion)
 
 
 _NONE = SortedList()

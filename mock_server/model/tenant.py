@@ -20,7 +20,7 @@ from mock_server.model.reports import (
     report_row,
     row_in_reports,
 )
-from mock_server.model.store import MemoryStore, PairRecords, Store
+from mock_server.model.store import MemoryStore, PairRecords, Store, save_pair
 
 Clock = Callable[[], datetime]
 
@@ -33,6 +33,11 @@ class _Decision(NamedTuple):
     enrollment: Enrollment
     new_enrollment: bool
     completion: Completion | None = None
+
+    @property
+    def new(self) -> Enrollment | None:
+        """The enrollment to save: None when the pair's is kept."""
+        return self.enrollment if self.new_enrollment else None
 
 
 def utc_now() -> datetime:
@@ -103,21 +108,19 @@ class Tenant:
     def _decided(self, course_id: str, user_id: str, decide: Callable[[PairRecords], _Decision]) -> _Decision:
         """Decide a write to the pair on its records, and make it.
 
-        The decision is made on the records read without the tenant's lock, and kept when under the lock
-        they are still the same; else it is made again on what is there now. So the lock (which the
-        processes sharing a database queue for) is held for a read and the writes only. A refusal is
-        final at once: the records it was made on were there together, and nothing is written."""
+        The decision is made on the records read without the tenant's lock, and written if they are
+        still the same (`Store.save_if_unchanged`); else it is made again, under the lock, on what is
+        there now. So the lock (which the processes sharing a database queue for) is held for a read and
+        the writes only, or for one statement. A refusal is final at once: the records it was made on
+        were there together, and nothing is written."""
         store = self._store
         seen = store.pair_records(course_id, user_id)
         decision = decide(seen)
+        if store.save_if_unchanged(course_id, user_id, seen, decision.new, decision.completion):
+            return decision
         with store.atomic():
-            found = store.pair_records(course_id, user_id)
-            if found != seen:
-                decision = decide(found)
-            if decision.new_enrollment:
-                store.save_enrollment(decision.enrollment)
-            if decision.completion is not None:
-                store.save_completion(decision.completion)
+            decision = decide(store.pair_records(course_id, user_id))
+            save_pair(store, decision.new, decision.completion)
         return decision
 
     # -- reads ----------------------------------------------------------------------------------

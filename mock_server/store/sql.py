@@ -15,7 +15,7 @@ from typing import Any
 from mock_server.model.errors import MockError
 from mock_server.model.records import Completion, Course, Enrollment, TenantState, User
 from mock_server.model.seed import state_from_document
-from mock_server.model.store import PairRecords
+from mock_server.model.store import PairRecords, saved_if_unchanged
 from mock_server.store.faults import Fault, take
 from mock_server.store.journal import CAPACITY, JournalEntry, entry_from_json, entry_json, new_entry
 from mock_server.store.keyset import after_clause, limit_clause
@@ -109,6 +109,14 @@ def _pair_select(placeholder: str) -> str:
 
 
 @functools.cache
+def pair_unchanged(placeholder: str) -> str:
+    """A condition true while the pair's row (`pair_select`, whose two parameters come first) still holds
+    the values given next, one parameter per column (NULL-safe)."""
+    marks = ", ".join([placeholder] * sum(len(names) for names in _PAIR_ALIASES.values()))
+    return f"({_pair_select(placeholder)}) IS ({marks})"
+
+
+@functools.cache
 def _select(table: str, columns: tuple[str, ...], placeholder: str) -> str:
     """SELECT of the rows of `table` whose `columns` equal the parameters."""
     return " AND ".join([f"SELECT * FROM {table} WHERE TRUE", *(f"{c} = {placeholder}" for c in columns)])
@@ -124,6 +132,8 @@ class SQLStore:
     def __init__(self, database: Any) -> None:
         self._db = database
         self._pairs: dict[tuple[Any, ...], PairRecords] = {}
+        self._rows_of: dict[int, tuple[Any, ...]] = {}
+        """The row each kept `PairRecords` was read from, by the records' id (see `row_of`)."""
 
     def storable(self, *ids: str) -> bool:
         """Whether the tables can hold these IDs at all (else no record has them)."""
@@ -186,8 +196,26 @@ class SQLStore:
                 parts.append(None if row[names[0][1]] is None else from_row({c: row[n] for c, n in names}))
             if len(self._pairs) >= _PAIRS_KEPT:
                 self._pairs.clear()
+                self._rows_of.clear()
             found = self._pairs[values] = PairRecords(*parts)
+            self._rows_of[id(found)] = values
         return found
+
+    def row_of(self, records: PairRecords) -> tuple[Any, ...] | None:
+        """The values of the row `pair_records` read `records` from, in `pair_select`'s column order;
+        None when they are no longer kept. (The records are kept alive with their row, so that no other
+        object takes their id meanwhile.)"""
+        return self._rows_of.get(id(records))
+
+    def save_if_unchanged(
+        self,
+        course_id: str,
+        user_id: str,
+        seen: PairRecords,
+        enrollment: Enrollment | None,
+        completion: Completion | None,
+    ) -> bool:
+        return saved_if_unchanged(self, course_id, user_id, seen, enrollment, completion)
 
     def _values(self, row: Any) -> tuple[Any, ...]:
         """A row's values in column order (the driver's rows iterate over them)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import multiprocessing
 import sqlite3
 import threading
@@ -224,6 +225,82 @@ def test_store_reads_a_pairs_records_together_as_it_reads_them_one_by_one(store)
     store.save_completion(Completion("c", "é", WHEN, WHEN, 2, None, None))
     assert store.pair_records("c", "é").completion.course_version == 2
     assert store.pair_records("c'; --", "日本").course.published_version is None
+
+
+def _changes_since_a_read() -> dict:
+    """Writes another client may make to the pair (rise-quiz-101, user-ada) between a read and a write."""
+    course = DEMO.courses["rise-quiz-101"]
+    user = DEMO.users["user-ada"]
+
+    def replaced(**parts) -> TenantState:
+        state = DEMO.copy()
+        for name, records in parts.items():
+            getattr(state, name).clear()
+            getattr(state, name).update(records)
+        return state
+
+    return {
+        "completion saved": lambda store: store.save_completion(
+            Completion("rise-quiz-101", "user-ada", WHEN, WHEN, 3, 50.0, WHEN)
+        ),
+        "enrollment made": lambda store: store.save_enrollment(Enrollment("rise-quiz-101", "user-ada", WHEN)),
+        "course republished": lambda store: store.replace(
+            replaced(courses={**DEMO.courses, course.id: dataclasses.replace(course, published_version=4)})
+        ),
+        "course gone": lambda store: store.replace(
+            replaced(courses={i: c for i, c in DEMO.courses.items() if i != course.id})
+        ),
+        "user renamed": lambda store: store.replace(
+            replaced(users={**DEMO.users, user.id: dataclasses.replace(user, last_name="Byron")})
+        ),
+    }
+
+
+@pytest.mark.parametrize("change", list(_changes_since_a_read()))
+def test_store_saves_a_pairs_new_records_only_while_they_are_as_read(store, change):
+    """What `Tenant` relies on to write a decision made without the lock: written when the pair is as
+    read (a lone completion, or an enrollment with it), refused with nothing written after any change."""
+    store.replace(DEMO)
+    pair = ("rise-quiz-101", "user-ada")
+    enrollment = Enrollment(*pair, WHEN.replace(hour=13))
+    first = Completion(*pair, WHEN, WHEN, 3, 100.0, WHEN)
+    seen = store.pair_records(*pair)
+    assert store.save_if_unchanged(*pair, seen, enrollment, first)
+    assert store.pair_records(*pair)[2:] == (first, enrollment)
+
+    second = dataclasses.replace(first, completed_at=WHEN.replace(hour=14), shown_before=first)
+    seen = store.pair_records(*pair)
+    _changes_since_a_read()[change](store)
+    before = store.snapshot()
+    assert not store.save_if_unchanged(*pair, seen, None, second)
+    assert not store.save_if_unchanged(*pair, seen, enrollment, second)
+    assert store.snapshot() == before
+    seen = store.pair_records(*pair)
+    if seen.course is not None:  # read again, it is written
+        assert store.save_if_unchanged(*pair, seen, None, second)
+        assert store.completion(*pair) == second
+
+
+def test_sqlite_store_saves_a_lone_completion_in_one_statement_that_checks_the_pair(tmp_path, monkeypatch):
+    """Every import after a pair's first: the writers' lock is held for that statement, no transaction
+    around Python work; the rows compared are what was read, so a change in between refuses it."""
+    store, _, _ = open_sqlite(tmp_path / "one.sqlite3")
+    other, _, _ = open_sqlite(tmp_path / "one.sqlite3")
+    store.replace(DEMO)
+    pair = ("rise-quiz-101", "user-grace")
+    seen = store.pair_records(*pair)
+    completion = Completion(*pair, WHEN, WHEN, 3, 90.0, WHEN)
+
+    def no_transaction():
+        raise AssertionError("a lone completion takes no transaction")
+
+    monkeypatch.setattr(store._db, "atomic", no_transaction)
+    assert store.save_if_unchanged(*pair, seen, None, completion)
+    assert other.completion(*pair) == completion
+    seen = store.pair_records(*pair)
+    other.save_completion(dataclasses.replace(completion, quiz_score_percent=10.0))  # another process
+    assert not store.save_if_unchanged(*pair, seen, None, dataclasses.replace(completion, course_version=2))
+    assert other.completion(*pair).quiz_score_percent == 10.0
 
 
 @pytest.mark.parametrize("database", SQL, indirect=True)
