@@ -110,8 +110,8 @@ def _pair_select(placeholder: str) -> str:
 
 @functools.cache
 def pair_unchanged(placeholder: str) -> str:
-    """A condition true while the pair's row (`pair_select`, whose two parameters come first) still holds
-    the values given next, one parameter per column (NULL-safe)."""
+    """A condition true while the pair's row (as `pair_records` selects it, the course and user IDs its two
+    parameters) still holds the values given next, one parameter per column (NULL-safe)."""
     marks = ", ".join([placeholder] * sum(len(names) for names in _PAIR_ALIASES.values()))
     return f"({_pair_select(placeholder)}) IS ({marks})"
 
@@ -202,7 +202,7 @@ class SQLStore:
         return found
 
     def row_of(self, records: PairRecords) -> tuple[Any, ...] | None:
-        """The values of the row `pair_records` read `records` from, in `pair_select`'s column order;
+        """The values of the row `pair_records` read `records` from, in its SELECT's column order;
         None when they are no longer kept. (The records are kept alive with their row, so that no other
         object takes their id meanwhile.)"""
         return self._rows_of.get(id(records))
