@@ -81,7 +81,7 @@ class Store(Protocol):
         """Save the pair's new enrollment and completion (either may be None) if its records are still
         `seen`, as one step for every other client; False, with nothing written, when they changed. A
         store may answer False also when it cannot tell cheaply: the tenant then decides again under its
-        lock. `saved_if_unchanged` is the plain way; a store over a database may make it one statement,
+        lock. `SavesUnderLock` is the plain way; a store over a database may make it one statement,
         so that the lock is held for no Python work."""
 
 
@@ -93,20 +93,23 @@ def save_pair(store: Store, enrollment: Enrollment | None, completion: Completio
         store.save_completion(completion)
 
 
-def saved_if_unchanged(
-    store: Store,
-    course_id: str,
-    user_id: str,
-    seen: PairRecords,
-    enrollment: Enrollment | None,
-    completion: Completion | None,
-) -> bool:
-    """`Store.save_if_unchanged` under the store's lock: read the pair again, compare, write."""
-    with store.atomic():
-        if store.pair_records(course_id, user_id) != seen:
-            return False
-        save_pair(store, enrollment, completion)
-    return True
+class SavesUnderLock:
+    """`Store.save_if_unchanged` the plain way, for a store to inherit: under the store's lock, read the
+    pair again, compare, write."""
+
+    def save_if_unchanged(
+        self: Store,
+        course_id: str,
+        user_id: str,
+        seen: PairRecords,
+        enrollment: Enrollment | None,
+        completion: Completion | None,
+    ) -> bool:
+        with self.atomic():
+            if self.pair_records(course_id, user_id) != seen:
+                return False
+            save_pair(self, enrollment, completion)
+        return True
 
 
 def _after(keys: SortedList, after: str | None, limit: int | None) -> list[str]:
@@ -115,7 +118,7 @@ def _after(keys: SortedList, after: str | None, limit: int | None) -> list[str]:
     return list(found if limit is None else islice(found, limit))
 
 
-class MemoryStore:
+class MemoryStore(SavesUnderLock):
     """The default store: one process, gone when it stops. Sorted indexes of the IDs (of courses, users,
     and of each course's learners and each learner's courses) make every list a page read."""
 
@@ -211,16 +214,6 @@ class MemoryStore:
     def save_completion(self, completion: Completion) -> None:
         with self._lock:
             self._state.completions[(completion.course_id, completion.user_id)] = completion
-
-    def save_if_unchanged(
-        self,
-        course_id: str,
-        user_id: str,
-        seen: PairRecords,
-        enrollment: Enrollment | None,
-        completion: Completion | None,
-    ) -> bool:
-        return saved_if_unchanged(self, course_id, user_id, seen, enrollment, completion)
 
 
 _NONE = SortedList()

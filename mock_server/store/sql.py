@@ -15,7 +15,7 @@ from typing import Any
 from mock_server.model.errors import MockError
 from mock_server.model.records import Completion, Course, Enrollment, TenantState, User
 from mock_server.model.seed import state_from_document
-from mock_server.model.store import PairRecords, saved_if_unchanged
+from mock_server.model.store import PairRecords, SavesUnderLock
 from mock_server.store.faults import Fault, take
 from mock_server.store.journal import CAPACITY, JournalEntry, entry_from_json, entry_json, new_entry
 from mock_server.store.keyset import after_clause, limit_clause
@@ -86,6 +86,12 @@ _PAIR_ALIASES = {
 }
 
 
+class _PairAsRead(PairRecords):
+    """A pair's records with the row they were read from (`row`), which a write can check is still there."""
+
+    row: tuple[Any, ...]
+
+
 _PAIRS_KEPT = 1024
 """How many rows a SQL store keeps with the pair's records read from them (see `pair_records`)."""
 
@@ -122,7 +128,7 @@ def _select(table: str, columns: tuple[str, ...], placeholder: str) -> str:
     return " AND ".join([f"SELECT * FROM {table} WHERE TRUE", *(f"{c} = {placeholder}" for c in columns)])
 
 
-class SQLStore:
+class SQLStore(SavesUnderLock):
     """The reads of a SQL store over `database` (an object with `rows`, `execute`, `executemany`, `atomic`
     and `transaction`, as sqlite.Database has)."""
 
@@ -132,8 +138,6 @@ class SQLStore:
     def __init__(self, database: Any) -> None:
         self._db = database
         self._pairs: dict[tuple[Any, ...], PairRecords] = {}
-        self._rows_of: dict[int, tuple[Any, ...]] = {}
-        """The row each kept `PairRecords` was read from, by the records' id (see `row_of`)."""
 
     def storable(self, *ids: str) -> bool:
         """Whether the tables can hold these IDs at all (else no record has them)."""
@@ -196,26 +200,15 @@ class SQLStore:
                 parts.append(None if row[names[0][1]] is None else from_row({c: row[n] for c, n in names}))
             if len(self._pairs) >= _PAIRS_KEPT:
                 self._pairs.clear()
-                self._rows_of.clear()
-            found = self._pairs[values] = PairRecords(*parts)
-            self._rows_of[id(found)] = values
+            found = self._pairs[values] = _PairAsRead(*parts)
+            found.row = values
         return found
 
-    def row_of(self, records: PairRecords) -> tuple[Any, ...] | None:
-        """The values of the row `pair_records` read `records` from, in its SELECT's column order;
-        None when they are no longer kept. (The records are kept alive with their row, so that no other
-        object takes their id meanwhile.)"""
-        return self._rows_of.get(id(records))
-
-    def save_if_unchanged(
-        self,
-        course_id: str,
-        user_id: str,
-        seen: PairRecords,
-        enrollment: Enrollment | None,
-        completion: Completion | None,
-    ) -> bool:
-        return saved_if_unchanged(self, course_id, user_id, seen, enrollment, completion)
+    @staticmethod
+    def row_of(records: PairRecords) -> tuple[Any, ...] | None:
+        """The values of the row `pair_records` read `records` from, in its SELECT's column order (None
+        for records it did not read from a row)."""
+        return getattr(records, "row", None)
 
     def _values(self, row: Any) -> tuple[Any, ...]:
         """A row's values in column order (the driver's rows iterate over them)."""
